@@ -1,0 +1,91 @@
+import * as oauth from 'oauth4webapi';
+import type { PendingFlow } from './authorize.ts';
+import { ErrorCode, FlinksConnectError } from './errors.ts';
+import { FLOW_TTL_MS, type FlowStore } from './flow-store.ts';
+
+/** A validated authorization response: a code to exchange, or the bank's error. Either way for a known flow. */
+export type CallbackResult =
+  | { type: 'code'; code: string; flow: PendingFlow }
+  | { type: 'error'; error: string; error_description?: string; flow: PendingFlow };
+
+/** OAuth error codes that mean the customer (or the bank on their behalf) said no: an exit, not a failure. */
+export const REFUSAL_ERRORS: readonly string[] = ['access_denied', 'consent_required', 'login_required'];
+
+/** True when an authorization response error is a refusal (`flinks-exit`) rather than a failure (`flinks-error`). */
+export function isRefusal(error: string): boolean {
+  return REFUSAL_ERRORS.includes(error);
+}
+
+/** True when the URL (or query) carries an authorization response: `state` plus `code` or `error`. */
+export function isCallback(input: URL | URLSearchParams): boolean {
+  const params = input instanceof URL ? input.searchParams : input;
+  return params.has('state') && (params.has('code') || params.has('error'));
+}
+
+/**
+ * Validates an authorization response against the pending flow its `state` names, taking that flow from the
+ * store (one use). Checks `state`, and `iss` when the flow has an issuer (RFC 9207), with oauth4webapi.
+ * Throws `STATE_MISMATCH`, `ISSUER_MISMATCH`, `FLOW_EXPIRED` or `INVALID_CALLBACK`; the bank's own error comes
+ * back as `{ type: 'error' }`.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ * @see https://www.rfc-editor.org/rfc/rfc9207
+ */
+export async function validateCallback(
+  input: URL | URLSearchParams | string,
+  store: FlowStore,
+  options: { now?: () => number; ttl_ms?: number } = {},
+): Promise<CallbackResult> {
+  const params = new URLSearchParams(input instanceof URL ? input.search : input);
+  const state = params.get('state');
+  if (!state) {
+    throw new FlinksConnectError(
+      ErrorCode.INVALID_CALLBACK,
+      'The bank redirected back without a state parameter.',
+    );
+  }
+  const flow = await store.take(state);
+  if (!flow) {
+    throw new FlinksConnectError(
+      ErrorCode.STATE_MISMATCH,
+      'The callback does not belong to a connection started in this browser (unknown or already used state). Nothing was exchanged; start again.',
+    );
+  }
+  if ((options.now ?? Date.now)() - flow.created_at > (options.ttl_ms ?? FLOW_TTL_MS)) {
+    throw new FlinksConnectError(ErrorCode.FLOW_EXPIRED, 'This connection attempt expired. Start again.');
+  }
+  // Without a configured issuer there is nothing to compare `iss` to: it is ignored rather than trusted.
+  if (!flow.issuer) params.delete('iss');
+  const as: oauth.AuthorizationServer = {
+    issuer: flow.issuer ?? new URL(flow.redirect_uri).origin,
+    authorization_response_iss_parameter_supported: Boolean(flow.issuer),
+  };
+  try {
+    const valid = oauth.validateAuthResponse(as, { client_id: flow.client_id }, params, flow.state);
+    const code = valid.get('code');
+    if (!code)
+      throw new FlinksConnectError(ErrorCode.INVALID_CALLBACK, 'The bank redirected back without a code.');
+    return { type: 'code', code, flow };
+  } catch (cause) {
+    if (cause instanceof oauth.AuthorizationResponseError) {
+      const result: CallbackResult = { type: 'error', error: cause.error, flow };
+      if (cause.error_description) result.error_description = cause.error_description;
+      return result;
+    }
+    if (cause instanceof FlinksConnectError) throw cause;
+    const message = cause instanceof Error ? cause.message : String(cause);
+    if (flow.issuer && message.includes('"iss"')) {
+      throw new FlinksConnectError(
+        ErrorCode.ISSUER_MISMATCH,
+        `The authorization response did not come from the expected issuer ${flow.issuer}. Nothing was exchanged.`,
+        { cause },
+      );
+    }
+    throw new FlinksConnectError(
+      ErrorCode.INVALID_CALLBACK,
+      `The authorization response is invalid: ${message}`,
+      {
+        cause,
+      },
+    );
+  }
+}

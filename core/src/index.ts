@@ -1,0 +1,25 @@
+export {
+  type AuthorizationRequest,
+  buildAuthorizeUrl,
+  createAuthorizationRequest,
+  type PendingFlow,
+} from './authorize.ts';
+export { type CallbackResult, isCallback, isRefusal, REFUSAL_ERRORS, validateCallback } from './callback.ts';
+export { type ConnectConfig, DEFAULT_SCOPE, isLoopback, SCOPES, validateConfig } from './config.ts';
+export { ErrorCode, FlinksConnectError, isFlinksConnectError } from './errors.ts';
+export {
+  type BaseDetail,
+  baseDetail,
+  type ConnectMode,
+  type EventDetails,
+  type EventName,
+  type ExitReason,
+} from './events.ts';
+export {
+  buildExchangeBody,
+  DEFAULT_EXCHANGE_TIMEOUT_MS,
+  type ExchangeOptions,
+  type ExchangeRequestBody,
+  exchangeCode,
+} from './exchange.ts';
+export { createMemoryFlowStore, createStorageFlowStore, FLOW_TTL_MS, type FlowStore } from './flow-store.ts';
