@@ -1,0 +1,56 @@
+// The demo partner page's own script: it listens to <flinks-connect> events and shows what the partner's
+// server answered. DOM APIs only (no innerHTML): the page runs under a strict CSP with Trusted Types.
+const connect = document.querySelector('flinks-connect');
+const status = document.getElementById('status');
+const table = document.getElementById('accounts');
+const log = document.getElementById('log');
+
+function cell(row, text, className) {
+  const td = row.insertCell();
+  td.textContent = text;
+  if (className) td.className = className;
+}
+
+function showAccounts(accounts) {
+  const body = table.tBodies[0];
+  body.replaceChildren();
+  const money = new Intl.NumberFormat(document.documentElement.lang || 'en', {
+    style: 'currency',
+    currency: 'CAD',
+  });
+  for (const wrapped of accounts) {
+    const account = Object.values(wrapped)[0];
+    const row = body.insertRow();
+    cell(row, account.nickname ?? account.productName ?? account.accountId);
+    cell(row, account.accountType ?? '');
+    cell(row, account.accountNumberDisplay ?? '');
+    const balance = account.currentBalance ?? account.availableBalance;
+    cell(row, typeof balance === 'number' ? money.format(balance) : '—', 'amount');
+  }
+  table.hidden = accounts.length === 0;
+}
+
+for (const name of [
+  'flinks-open',
+  'flinks-authorize',
+  'flinks-consent',
+  'flinks-success',
+  'flinks-exit',
+  'flinks-error',
+]) {
+  connect.addEventListener(name, (event) => {
+    const { code_verifier: _omitted, code: _code, ...shown } = event.detail;
+    log.textContent += `${name} ${JSON.stringify(shown)}\n`;
+  });
+}
+connect.addEventListener('flinks-success', (event) => {
+  const accounts = event.detail.result?.accounts ?? [];
+  status.textContent = `Connected: ${accounts.length} account(s) shared.`;
+  showAccounts(accounts);
+});
+connect.addEventListener('flinks-exit', (event) => {
+  status.textContent = `Not connected (${event.detail.reason}).`;
+});
+connect.addEventListener('flinks-error', (event) => {
+  status.textContent = `Something went wrong: ${event.detail.message}`;
+});

@@ -1,0 +1,173 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join } from 'node:path';
+import { createExchangeHandler, createFdxClient, toNodeHandler } from '../../core/server/index.ts';
+
+/** The demo partner's Flinks settings. The secret stays in this server process. */
+export interface DemoOptions {
+  port?: number;
+  host?: string;
+  /** The origin the browser uses for this site (default `http://localhost:<port>`). */
+  publicOrigin?: string;
+  client_id: string;
+  client_secret: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  issuer: string;
+  /** FDX base, e.g. `http://127.0.0.1:4001/api/fdx/5`. */
+  fdxUrl: string;
+  provider_id?: string;
+  scope?: string;
+}
+
+export interface Demo {
+  url: string;
+  redirectUri: string;
+  /** Exchange requests this server received (for tests: what the browser sent). */
+  exchanges: { status: number }[];
+  close(): Promise<void>;
+}
+
+const root = new URL('../..', import.meta.url).pathname;
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.map': 'application/json',
+};
+/** Every page of the demo runs under the strict CSP the widget promises to work with. */
+export const STRICT_CSP =
+  "script-src 'self'; style-src 'self'; require-trusted-types-for 'script'; object-src 'none'";
+
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(title: string, body: string, lang = 'en'): string {
+  return `<!doctype html>
+<html lang="${lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<link rel="stylesheet" href="/demo.css">
+<script type="module" src="/flinks-connect.js"></script>
+</head>
+<body>
+${body}
+</body>
+</html>
+`;
+}
+
+/** Starts the demo partner site: a page with `<flinks-connect>`, its callback page and its exchange endpoint. */
+export async function startDemo(options: DemoOptions): Promise<Demo> {
+  const server = createServer();
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
+  );
+  const port = (server.address() as AddressInfo).port;
+  const origin = options.publicOrigin ?? `http://localhost:${port}`;
+  const redirectUri = `${origin}/callback`;
+  const exchanges: { status: number }[] = [];
+
+  const exchange = toNodeHandler(
+    createExchangeHandler({
+      token_url: options.tokenUrl,
+      issuer: options.issuer,
+      client_id: options.client_id,
+      client_secret: options.client_secret,
+      redirect_uris: [redirectUri],
+      // The browser gets the accounts to show, never the tokens: they stay on this server.
+      onTokens: async ({ tokens }) => {
+        const fdx = createFdxClient({ base_url: options.fdxUrl, access_token: tokens.access_token });
+        const { accounts } = await fdx.accounts({ resultType: 'details' });
+        return { connected: true, accounts };
+      },
+    }),
+  );
+
+  const attributes = [
+    ['client-id', options.client_id],
+    ['authorize-url', options.authorizeUrl],
+    ['redirect-uri', redirectUri],
+    ['scope', options.scope ?? 'ACCOUNT_BASIC ACCOUNT_DETAILED TRANSACTIONS'],
+    ['provider-id', options.provider_id ?? '1000'],
+    ['exchange-url', '/api/flinks/exchange'],
+    ['issuer', options.issuer],
+  ]
+    .map(([name, value]) => `${name}="${escapeHtml(value as string)}"`)
+    .join('\n    ');
+
+  const home = page(
+    'Demo partner — connect your bank',
+    `<header>
+  <h1>Maple Budget</h1>
+  <p>A demo partner site. Connect a bank through the local Flinks sandbox.</p>
+</header>
+<main>
+  <flinks-connect
+    ${attributes}
+  ></flinks-connect>
+  <p id="status" role="status" aria-live="polite"></p>
+  <table id="accounts" hidden>
+    <caption>Connected accounts</caption>
+    <thead><tr><th scope="col">Account</th><th scope="col">Type</th><th scope="col">Number</th><th scope="col">Balance</th></tr></thead>
+    <tbody></tbody>
+  </table>
+  <details><summary>Events</summary><div id="log"></div></details>
+</main>
+<script type="module" src="/demo.js"></script>`,
+  );
+  // The redirect-uri page only loads the bundle: in a popup it hands the callback to the opener and closes.
+  const callback = page('Connecting…', '<main><p>Finishing the connection…</p></main>');
+
+  server.on('request', async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', origin);
+    const send = (status: number, type: string, body: string | Buffer) => {
+      res.writeHead(status, {
+        'Content-Type': type,
+        'Content-Security-Policy': STRICT_CSP,
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        'Cache-Control': 'no-store',
+      });
+      res.end(body);
+    };
+    try {
+      if (url.pathname === '/api/flinks/exchange') {
+        res.on('finish', () => exchanges.push({ status: res.statusCode }));
+        exchange(req, res);
+        return;
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'Method not allowed');
+      if (url.pathname === '/') return send(200, 'text/html; charset=utf-8', home);
+      if (url.pathname === '/callback') return send(200, 'text/html; charset=utf-8', callback);
+      if (url.pathname === '/flinks-connect.js') {
+        const file = await readFile(join(root, 'dist/widget/flinks-connect.js')).catch(() => undefined);
+        if (!file)
+          return send(500, 'text/plain', 'dist/widget/flinks-connect.js is missing: run `npm run build`.');
+        return send(200, 'text/javascript', file);
+      }
+      if (url.pathname === '/demo.js' || url.pathname === '/demo.css') {
+        const file = await readFile(join(root, 'test/demo/public', url.pathname));
+        return send(200, TYPES[extname(url.pathname)] ?? 'text/plain', file);
+      }
+      return send(404, 'text/plain', 'Not found');
+    } catch (error) {
+      console.error('demo:', error instanceof Error ? error.message : error);
+      if (!res.headersSent) send(500, 'text/plain', 'Internal error');
+    }
+  });
+
+  return {
+    url: `${origin}/`,
+    redirectUri,
+    exchanges,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
