@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
+import { DEMO_CLIENT } from '../demo/client.ts';
+import { type Demo, startDemo } from '../demo/server.ts';
+import { getFreePort } from '../ports.ts';
+import { type Sandbox, startSandbox } from '../sandbox/index.ts';
+
+export const WIDGET_BUNDLE = new URL('../../dist/widget/flinks-connect.js', import.meta.url).pathname;
+
+export interface _Stack {
+  sandbox: Sandbox;
+  demo: Demo;
+  close(): Promise<void>;
+}
+
+/** Starts the sandbox and the demo partner site, as `npm start` does, on free ports. */
+export async function _startStack(): Promise<_Stack> {
+  if (!existsSync(WIDGET_BUNDLE))
+    throw new Error(`${WIDGET_BUNDLE} is missing: run \`npm run build\` first.`);
+  const demoPort = await getFreePort();
+  const redirectUri = `http://localhost:${demoPort}/callback`;
+  const sandbox = await startSandbox({ clients: [{ ...DEMO_CLIENT, redirect_uris: [redirectUri] }] });
+  const demo = await startDemo({
+    port: demoPort,
+    client_id: DEMO_CLIENT.client_id,
+    client_secret: DEMO_CLIENT.client_secret,
+    authorizeUrl: sandbox.authorizeUrl,
+    tokenUrl: sandbox.tokenUrl,
+    issuer: sandbox.issuer,
+    fdxUrl: `${sandbox.url}/api/fdx/5`,
+  });
+  return {
+    sandbox,
+    demo,
+    close: async () => {
+      await demo.close();
+      await sandbox.close();
+    },
+  };
+}
+
+/** Everything a browser context sent, and every CSP or Trusted Types complaint its pages logged. */
+export interface _Recorder {
+  requests: Request[];
+  violations: string[];
+  /** The text of every request (URL, headers, body), to search for secrets. */
+  sent(): Promise<string[]>;
+}
+
+export function _record(context: BrowserContext): _Recorder {
+  const requests: Request[] = [];
+  const violations: string[] = [];
+  const watch = (page: Page) => {
+    page.on('console', (message) => {
+      const text = message.text();
+      if (/Content Security Policy|Trusted ?Type|TrustedHTML|TrustedScript/i.test(text))
+        violations.push(text);
+    });
+    page.on('pageerror', (error) => violations.push(`page error: ${error.message}`));
+  };
+  context.on('request', (request) => requests.push(request));
+  context.on('page', watch);
+  for (const page of context.pages()) watch(page);
+  return {
+    requests,
+    violations,
+    sent: () =>
+      Promise.all(
+        requests.map(
+          async (r) =>
+            `${r.method()} ${r.url()}\n${JSON.stringify(await r.allHeaders())}\n${r.postData() ?? ''}`,
+        ),
+      ),
+  };
+}
+
+/** Signs in at the sandbox bank with the given user and answers the consent page. */
+export async function _signInAndDecide(
+  bank: Page,
+  decision: 'Allow' | 'Deny',
+  user = { username: 'greatday', password: 'everyday' },
+): Promise<void> {
+  await bank.waitForLoadState('domcontentloaded');
+  await bank.getByLabel(/username|user name|nom d'utilisateur/i).fill(user.username);
+  await bank.getByLabel(/password|mot de passe/i).fill(user.password);
+  await bank.getByRole('button', { name: 'Sign in' }).click();
+  await bank.getByRole('button', { name: decision }).click();
+}
+
+export type { Browser };
