@@ -23,3 +23,4 @@ export {
   exchangeCode,
 } from './exchange.ts';
 export { createMemoryFlowStore, createStorageFlowStore, FLOW_TTL_MS, type FlowStore } from './flow-store.ts';
+export type * from './fdx.ts';

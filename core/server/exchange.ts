@@ -1,0 +1,320 @@
+import { FlinksServerError, ServerErrorCode } from './errors.ts';
+import { createTokenEndpoint, type TokenEndpointOptions, type Tokens } from './token-endpoint.ts';
+
+/** The JSON body `<flinks-connect>` POSTs to the exchange endpoint (the public contract). */
+export interface ExchangeRequest {
+  code: string;
+  code_verifier: string;
+  redirect_uri: string;
+  state: string;
+  provider_id: string;
+  correlation_id: string;
+}
+
+/** What `onTokens` receives: the fresh tokens and who they are for. */
+export interface ExchangeContext {
+  /** Store these server-side (see `TokenStore`); they never go to the browser unless you return them. */
+  tokens: Tokens;
+  provider_id: string;
+  correlation_id: string;
+  /** The browser's request, e.g. to read the partner's session cookie. Its body is already consumed. */
+  request: Request;
+}
+
+export interface ExchangeHandlerOptions extends TokenEndpointOptions {
+  /** Allow-list of redirect URIs this endpoint accepts, each exactly as registered with Flinks. */
+  redirect_uris: string[];
+  /**
+   * Stores the tokens. Its return value is the JSON answered to the browser (`{ connected: true }` when it returns
+   * `undefined`); an answer that contains a token is refused.
+   */
+  onTokens: (context: ExchangeContext) => unknown | Promise<unknown>;
+  /**
+   * Same-origin / CSRF check, run before the body is read; throw to refuse (403). Default {@link checkSameOrigin}.
+   */
+  checkRequest?: (request: Request) => void | Promise<void>;
+  /** Largest accepted body; default 8 KiB. */
+  maxBodyBytes?: number;
+  /**
+   * Called with every error the handler answers (already free of secrets and tokens), e.g. to log it.
+   * Default: one `console.warn` line for 5xx answers only.
+   */
+  onError?: (error: FlinksServerError, request: Request) => void;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 8 * 1024;
+
+/** Field limits of the exchange request: generous for any real value, small enough to refuse junk early. */
+const FIELDS = {
+  code: { max: 2048, pattern: /^[\x21-\x7e]+$/ },
+  // RFC 7636 §4.1: 43–128 unreserved characters.
+  code_verifier: { max: 128, pattern: /^[A-Za-z0-9._~-]{43,128}$/ },
+  redirect_uri: { max: 2048, pattern: /^\S+$/ },
+  state: { max: 512, pattern: /^[\x21-\x7e]+$/ },
+  provider_id: { max: 12, pattern: /^\d+$/ },
+  correlation_id: { max: 128, pattern: /^[\x21-\x7e]+$/ },
+} as const;
+
+/**
+ * Refuses requests a browser marks as cross-site (`Sec-Fetch-Site: cross-site`) or whose `Origin` is another
+ * site's. Requiring `application/json` already forces a CORS preflight on cross-origin requests; this is the
+ * second line. Compose it with your own CSRF-token check in `checkRequest`.
+ */
+export function checkSameOrigin(request: Request): void {
+  const site = request.headers.get('sec-fetch-site');
+  if (site === 'cross-site' || site === 'same-site') {
+    throw new Error(`Sec-Fetch-Site is ${site}: the exchange endpoint only accepts same-origin requests.`);
+  }
+  const origin = request.headers.get('origin');
+  if (origin && site !== 'same-origin' && origin !== new URL(request.url).origin) {
+    throw new Error(`Origin ${origin} is not this site's origin.`);
+  }
+}
+
+function jsonResponse(status: number, body: unknown, headers?: Record<string, string>): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      ...headers,
+    },
+  });
+}
+
+function httpError(
+  status: number,
+  code: ServerErrorCode,
+  message: string,
+  cause?: unknown,
+): FlinksServerError {
+  return new FlinksServerError(code, message, { status, cause });
+}
+
+/** Reads at most `limit` bytes of the body; more is a 413 without reading the rest. */
+async function readBody(request: Request, limit: number): Promise<string> {
+  const length = request.headers.get('content-length');
+  if (length !== null && Number(length) > limit) {
+    throw httpError(413, ServerErrorCode.BODY_TOO_LARGE, `The request body is larger than ${limit} bytes.`);
+  }
+  if (!request.body) return '';
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw httpError(413, ServerErrorCode.BODY_TOO_LARGE, `The request body is larger than ${limit} bytes.`);
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    all.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(all);
+  } catch (cause) {
+    throw httpError(400, ServerErrorCode.INVALID_REQUEST, 'The request body is not UTF-8.', cause);
+  }
+}
+
+/** Parses and checks the exchange request body; the message names the field to fix, never its value. */
+export function parseExchangeRequest(text: string): ExchangeRequest {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw httpError(400, ServerErrorCode.INVALID_REQUEST, 'The request body is not valid JSON.', cause);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw httpError(400, ServerErrorCode.INVALID_REQUEST, 'The request body must be a JSON object.');
+  }
+  const body = json as Record<string, unknown>;
+  const result: Record<string, string> = {};
+  for (const [name, rule] of Object.entries(FIELDS)) {
+    const value = body[name];
+    if (value === undefined || value === null || value === '') {
+      throw httpError(400, ServerErrorCode.INVALID_REQUEST, `"${name}" is missing from the request body.`);
+    }
+    if (typeof value !== 'string') {
+      throw httpError(400, ServerErrorCode.INVALID_REQUEST, `"${name}" must be a string.`);
+    }
+    if (value.length > rule.max) {
+      throw httpError(
+        400,
+        ServerErrorCode.INVALID_REQUEST,
+        `"${name}" is longer than ${rule.max} characters.`,
+      );
+    }
+    if (!rule.pattern.test(value)) {
+      throw httpError(
+        400,
+        ServerErrorCode.INVALID_REQUEST,
+        `"${name}" has characters or a length it cannot have.`,
+      );
+    }
+    result[name] = value;
+  }
+  return result as unknown as ExchangeRequest;
+}
+
+const STATUS_OF: Partial<Record<ServerErrorCode, number>> = {
+  [ServerErrorCode.TOKEN_REQUEST_FAILED]: 502,
+  [ServerErrorCode.INVALID_TOKEN_RESPONSE]: 502,
+  [ServerErrorCode.NETWORK_ERROR]: 502,
+  [ServerErrorCode.TIMEOUT]: 504,
+};
+
+/** True when the serialized answer contains any token or the secret: the handler then refuses to send it. */
+function leaks(serialized: string, secrets: string[]): boolean {
+  return secrets.some((secret) => secret.length >= 8 && serialized.includes(secret));
+}
+
+function defaultOnError(error: FlinksServerError): void {
+  if ((error.status ?? 500) >= 500) {
+    console.warn(`[flinks-connect] exchange failed: ${error.code}: ${error.message}`);
+  }
+}
+
+/**
+ * Creates the partner's exchange endpoint: a fetch-standard handler that validates the widget's exchange request,
+ * trades the code for tokens at Flinks with the client secret, hands them to `onTokens` and answers only what
+ * `onTokens` returns. Errors are answered as `{ error, message }` with a stable code.
+ * @see RFC 6749 §4.1.3 and RFC 7636 §4.5
+ */
+export function createExchangeHandler(
+  options: ExchangeHandlerOptions,
+): (request: Request) => Promise<Response> {
+  const endpoint = createTokenEndpoint(options);
+  if (!Array.isArray(options.redirect_uris) || options.redirect_uris.length === 0) {
+    throw new TypeError('redirect_uris must list at least one redirect URI registered with Flinks.');
+  }
+  for (const uri of options.redirect_uris) {
+    if (typeof uri !== 'string' || !URL.canParse(uri)) {
+      throw new TypeError(`redirect_uris has "${uri}", which is not an absolute URL.`);
+    }
+  }
+  const allowed = new Set(options.redirect_uris);
+  if (typeof options.onTokens !== 'function')
+    throw new TypeError('onTokens must be a function that stores the tokens.');
+  const checkRequest = options.checkRequest ?? checkSameOrigin;
+  if (typeof checkRequest !== 'function') throw new TypeError('checkRequest must be a function.');
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
+    throw new TypeError('maxBodyBytes must be a positive whole number.');
+  }
+  const onError = options.onError ?? defaultOnError;
+  const secret = options.client_secret;
+
+  const handle = async (request: Request): Promise<Response> => {
+    if (request.method !== 'POST') {
+      throw httpError(405, ServerErrorCode.METHOD_NOT_ALLOWED, 'Use POST to send the authorization code.');
+    }
+    try {
+      await checkRequest(request);
+    } catch (cause) {
+      throw httpError(
+        403,
+        ServerErrorCode.REQUEST_REFUSED,
+        'This request was refused by the endpoint.',
+        cause,
+      );
+    }
+    const type = request.headers.get('content-type') ?? '';
+    if (!/^application\/json\s*(;|$)/i.test(type)) {
+      throw httpError(
+        415,
+        ServerErrorCode.UNSUPPORTED_MEDIA_TYPE,
+        'Send the request body as application/json.',
+      );
+    }
+    const body = parseExchangeRequest(await readBody(request, maxBodyBytes));
+    if (!allowed.has(body.redirect_uri)) {
+      throw httpError(
+        400,
+        ServerErrorCode.REDIRECT_URI_NOT_ALLOWED,
+        'redirect_uri is not one of the redirect URIs this endpoint accepts.',
+      );
+    }
+    let tokens: Tokens;
+    try {
+      tokens = await endpoint.authorizationCode(body);
+    } catch (error) {
+      if (error instanceof FlinksServerError) {
+        throw new FlinksServerError(error.code, error.message, {
+          status: STATUS_OF[error.code] ?? 502,
+          cause: error,
+          ...(error.oauth_error ? { oauth_error: error.oauth_error } : {}),
+        });
+      }
+      throw error;
+    }
+    let answer: unknown;
+    try {
+      answer = await options.onTokens({
+        tokens,
+        provider_id: body.provider_id,
+        correlation_id: body.correlation_id,
+        request,
+      });
+    } catch (cause) {
+      throw httpError(500, ServerErrorCode.CALLBACK_FAILED, 'The connection could not be saved.', cause);
+    }
+    let serialized: string;
+    try {
+      serialized = JSON.stringify(answer === undefined ? { connected: true } : answer);
+    } catch (cause) {
+      throw httpError(
+        500,
+        ServerErrorCode.CALLBACK_FAILED,
+        'onTokens returned a value that is not JSON.',
+        cause,
+      );
+    }
+    if (
+      serialized === undefined ||
+      leaks(serialized, [tokens.access_token, tokens.refresh_token ?? '', secret])
+    ) {
+      throw httpError(
+        500,
+        ServerErrorCode.CALLBACK_FAILED,
+        'onTokens returned a token or a secret; the exchange endpoint never sends them to the browser.',
+      );
+    }
+    return new Response(serialized, {
+      status: 200,
+      headers: {
+        'Content-Type': 'application/json; charset=utf-8',
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+      },
+    });
+  };
+
+  return async (request) => {
+    try {
+      return await handle(request);
+    } catch (thrown) {
+      const error =
+        thrown instanceof FlinksServerError
+          ? thrown
+          : httpError(500, ServerErrorCode.CALLBACK_FAILED, 'The exchange failed unexpectedly.', thrown);
+      const status = error.status ?? 500;
+      try {
+        onError(error, request);
+      } catch {
+        // A failing logger must not change the answer.
+      }
+      const body: Record<string, unknown> = { error: error.code, message: error.message };
+      if (error.oauth_error) body.flinks_error = error.oauth_error;
+      return jsonResponse(status, body, status === 405 ? { Allow: 'POST' } : undefined);
+    }
+  };
+}

@@ -1,0 +1,262 @@
+import type {
+  FdxAccount,
+  FdxAccounts,
+  FdxCustomer,
+  FdxErrorBody,
+  FdxPaymentNetworks,
+  FdxTransaction,
+  FdxTransactions,
+} from '../src/fdx.ts';
+import { FdxError, FlinksServerError, ServerErrorCode } from './errors.ts';
+import {
+  type AccessTokenSource,
+  createHttp,
+  type HttpOptions,
+  type HttpResult,
+  tokenSource,
+} from './http.ts';
+
+export interface FdxClientOptions extends HttpOptions {
+  /** FDX base URL, e.g. `https://ob.flinksapp.com/api/fdx/5`. */
+  base_url: string;
+  /** A fixed access token; or give {@link getAccessToken}. */
+  access_token?: string;
+  /** Called before each request; called again with `rejected` once if Flinks refuses that token. */
+  getAccessToken?: AccessTokenSource;
+}
+
+export interface FdxCallOptions {
+  signal?: AbortSignal;
+}
+
+export interface FdxAccountsParams extends FdxCallOptions {
+  accountIds?: string[];
+  /** `lightweight` (default at Flinks) or `details` (adds balances). */
+  resultType?: 'lightweight' | 'details';
+  offset?: string | number;
+  limit?: number;
+}
+
+export interface FdxTransactionsParams extends FdxCallOptions {
+  /** ISO 8601 date or date-time. */
+  startTime?: string;
+  endTime?: string;
+  offset?: string | number;
+  limit?: number;
+}
+
+/** The FDX v5 data client returned by {@link createFdxClient}. */
+export interface FdxClient {
+  /** `GET /accounts`: one page of the customer's accounts. */
+  accounts(params?: FdxAccountsParams): Promise<FdxAccounts>;
+  /** Every account, following the pages. */
+  allAccounts(params?: Omit<FdxAccountsParams, 'offset'>): AsyncGenerator<FdxAccount>;
+  /** `GET /accounts/{accountId}`. */
+  account(accountId: string, options?: FdxCallOptions): Promise<FdxAccount>;
+  /** `GET /accounts/{accountId}/transactions`: one page. */
+  transactions(accountId: string, params?: FdxTransactionsParams): Promise<FdxTransactions>;
+  /** Every page of transactions, from `params.offset` (or the first) to the last. */
+  transactionPages(accountId: string, params?: FdxTransactionsParams): AsyncGenerator<FdxTransactions>;
+  /** Every transaction, across all pages. */
+  allTransactions(accountId: string, params?: FdxTransactionsParams): AsyncGenerator<FdxTransaction>;
+  /** `GET /customers/current`. */
+  customer(options?: FdxCallOptions): Promise<FdxCustomer>;
+  /** `GET /accounts/{accountId}/payment-networks`; FDX 501/HTTP 405 where the provider does not offer it. */
+  paymentNetworks(accountId: string, options?: FdxCallOptions): Promise<FdxPaymentNetworks>;
+}
+
+/** The FDX code of an error body (`"602"` or `602`), if any. */
+function fdxCode(json: unknown): number | undefined {
+  if (typeof json !== 'object' || json === null) return undefined;
+  const code = Number((json as FdxErrorBody).code);
+  return Number.isInteger(code) ? code : undefined;
+}
+
+/**
+ * True when the answer says the access token itself was refused (expired or invalid), as opposed to a data error.
+ * Flinks documents a 400 for that; OAuth resource servers answer 401 with `invalid_token` (RFC 6750 §3.1).
+ */
+export function isTokenRejected(result: Pick<HttpResult, 'response' | 'json'>): boolean {
+  const { response, json } = result;
+  if (response.status !== 400 && response.status !== 401) return false;
+  const challenge = response.headers.get('www-authenticate') ?? '';
+  if (/invalid_token/i.test(challenge)) return true;
+  const body = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
+  if (body.error === 'invalid_token') return true;
+  // A 401 without FDX's 602 (consent revoked) is an authentication failure of the token.
+  return response.status === 401 && fdxCode(json) === undefined;
+}
+
+/** Builds an {@link FdxError} from a non-2xx FDX answer. */
+export function toFdxError(result: Pick<HttpResult, 'response' | 'json'>, what: string): FdxError {
+  const { response, json } = result;
+  const code = fdxCode(json);
+  const body = (typeof json === 'object' && json !== null ? json : {}) as Partial<FdxErrorBody>;
+  const text = typeof body.message === 'string' ? body.message.slice(0, 300) : response.statusText;
+  const correlation = response.headers.get('ob-correlation-id') ?? undefined;
+  const trace = response.headers.get('ob-trace-id') ?? undefined;
+  return new FdxError(
+    `${what} failed: HTTP ${response.status}${code !== undefined ? `, FDX ${code}` : ''}${text ? ` ${text}` : ''}.`,
+    {
+      status: response.status,
+      ...(code !== undefined ? { fdx_code: code } : {}),
+      ...(correlation ? { correlation_id: correlation } : {}),
+      ...(trace ? { trace_id: trace } : {}),
+      cause: { status: response.status, body: json ?? null },
+    },
+  );
+}
+
+function pathId(name: string, value: string): string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw new TypeError(`${name} must be a non-empty string.`);
+  return encodeURIComponent(value);
+}
+
+/**
+ * Creates a typed FDX v5 client for one connection's access token: accounts, transactions (with paging), customer
+ * and payment networks. Retries 429/503 honouring `Retry-After`, limits each call in time, and throws
+ * {@link FdxError} (with `fdx_code`, `status` and `correlation_id`) for FDX error answers.
+ */
+export function createFdxClient(options: FdxClientOptions): FdxClient {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object.');
+  const http = createHttp(options.base_url, options);
+  const getToken = tokenSource(options);
+
+  const get = async <T>(
+    path: string,
+    query: Record<string, string | number | undefined> | undefined,
+    what: string,
+    signal?: AbortSignal,
+  ): Promise<T> => {
+    const target = http.url(path, query);
+    let token = await getToken({});
+    let result = await http.send(target, {
+      headers: { Authorization: `Bearer ${token}` },
+      ...(signal ? { signal } : {}),
+    });
+    if (isTokenRejected(result) && options.getAccessToken) {
+      const rejected = token;
+      token = await getToken({ rejected });
+      if (token !== rejected) {
+        result = await http.send(target, {
+          headers: { Authorization: `Bearer ${token}` },
+          ...(signal ? { signal } : {}),
+        });
+      }
+    }
+    if (!result.response.ok) throw toFdxError(result, what);
+    if (typeof result.json !== 'object' || result.json === null) {
+      throw new FlinksServerError(
+        ServerErrorCode.INVALID_RESPONSE,
+        `${what} answered HTTP ${result.response.status} without a JSON object.`,
+        {
+          status: result.response.status,
+        },
+      );
+    }
+    return result.json as T;
+  };
+
+  type Next = { href: string; offset?: never } | { href?: never; offset: string | number };
+  /** The next page's URL or offset, or undefined on the last page. */
+  const nextOf = (page: {
+    page?: { nextOffset?: string | number };
+    links?: { next?: { href: string } };
+  }): Next | undefined => {
+    if (page.links?.next?.href) return { href: page.links.next.href };
+    const offset = page.page?.nextOffset;
+    return offset === undefined || offset === null || offset === '' ? undefined : { offset };
+  };
+
+  async function* pages<
+    T extends { page?: { nextOffset?: string | number }; links?: { next?: { href: string } } },
+  >(
+    path: string,
+    query: Record<string, string | number | undefined>,
+    what: string,
+    signal?: AbortSignal,
+  ): AsyncGenerator<T> {
+    let current: T = await get<T>(path, query, what, signal);
+    const seen = new Set<string>();
+    for (;;) {
+      yield current;
+      const next = nextOf(current);
+      if (!next) return;
+      const key = next.href ?? String(next.offset);
+      // A server that loops would otherwise page forever.
+      if (seen.has(key)) {
+        throw new FlinksServerError(
+          ServerErrorCode.INVALID_RESPONSE,
+          `${what} returned the same next page twice.`,
+        );
+      }
+      seen.add(key);
+      current =
+        next.href !== undefined
+          ? await get<T>(next.href, undefined, what, signal)
+          : await get<T>(path, { ...query, offset: next.offset }, what, signal);
+    }
+  }
+
+  const accountsQuery = (params: FdxAccountsParams = {}) => ({
+    accountIds: params.accountIds?.join(','),
+    resultType: params.resultType,
+    offset: params.offset,
+    limit: params.limit,
+  });
+  const transactionsQuery = (params: FdxTransactionsParams = {}) => ({
+    startTime: params.startTime,
+    endTime: params.endTime,
+    offset: params.offset,
+    limit: params.limit,
+  });
+
+  return {
+    accounts: (params) =>
+      get<FdxAccounts>('/accounts', accountsQuery(params), 'GET /accounts', params?.signal),
+    async *allAccounts(params) {
+      for await (const page of pages<FdxAccounts>(
+        '/accounts',
+        accountsQuery(params),
+        'GET /accounts',
+        params?.signal,
+      )) {
+        yield* page.accounts ?? [];
+      }
+    },
+    account: (accountId, callOptions) =>
+      get<FdxAccount>(
+        `/accounts/${pathId('accountId', accountId)}`,
+        undefined,
+        'GET /accounts/{accountId}',
+        callOptions?.signal,
+      ),
+    transactions: (accountId, params) =>
+      get<FdxTransactions>(
+        `/accounts/${pathId('accountId', accountId)}/transactions`,
+        transactionsQuery(params),
+        'GET /accounts/{accountId}/transactions',
+        params?.signal,
+      ),
+    transactionPages: (accountId, params) =>
+      pages<FdxTransactions>(
+        `/accounts/${pathId('accountId', accountId)}/transactions`,
+        transactionsQuery(params),
+        'GET /accounts/{accountId}/transactions',
+        params?.signal,
+      ),
+    async *allTransactions(accountId, params) {
+      for await (const page of this.transactionPages(accountId, params)) yield* page.transactions ?? [];
+    },
+    customer: (callOptions) =>
+      get<FdxCustomer>('/customers/current', undefined, 'GET /customers/current', callOptions?.signal),
+    paymentNetworks: (accountId, callOptions) =>
+      get<FdxPaymentNetworks>(
+        `/accounts/${pathId('accountId', accountId)}/payment-networks`,
+        undefined,
+        'GET /accounts/{accountId}/payment-networks',
+        callOptions?.signal,
+      ),
+  };
+}

@@ -1,0 +1,143 @@
+import { FlinksServerError, ServerErrorCode } from './errors.ts';
+import { checkEndpointUrl, redactedCause } from './token-endpoint.ts';
+
+/** Runtime knobs shared by the kit's API clients (FDX, admin). All optional. */
+export interface HttpOptions {
+  fetch?: typeof fetch;
+  /** Time limit of each HTTP attempt; default 30 000 ms. */
+  timeout_ms?: number;
+  /** Retries after a 429 or 503 answer; default 3. */
+  retries?: number;
+  /** A `Retry-After` longer than this is not waited for (the error is thrown); default 60 000 ms. */
+  max_retry_delay_ms?: number;
+  /** First backoff delay when there is no `Retry-After`, doubled each retry; default 500 ms. */
+  retry_base_delay_ms?: number;
+  /** Waits between retries; a parameter so tests need not wait. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Clock in epoch milliseconds (reads HTTP-date `Retry-After`). */
+  now?: () => number;
+}
+
+/** Where the access token of a call comes from. `rejected` is the token Flinks just refused: do not return it again. */
+export type AccessTokenSource = (options: { rejected?: string }) => string | Promise<string>;
+
+/** @internal */
+export interface HttpResult {
+  response: Response;
+  text: string;
+  json: unknown;
+}
+
+const RETRY_STATUSES = new Set([429, 503]);
+
+/** Reads `Retry-After` (seconds or an HTTP date) in milliseconds. @see RFC 9110 §10.2.3 */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** @internal One JSON API client's transport: timeout per attempt, retries with backoff on 429/503. */
+export function createHttp(base_url: string, options: HttpOptions = {}) {
+  const base = checkEndpointUrl('base_url', base_url);
+  const doFetch = options.fetch ?? globalThis.fetch;
+  if (typeof doFetch !== 'function') throw new TypeError('fetch must be a function.');
+  const timeout = options.timeout_ms ?? 30_000;
+  const retries = options.retries ?? 3;
+  const maxDelay = options.max_retry_delay_ms ?? 60_000;
+  const baseDelay = options.retry_base_delay_ms ?? 500;
+  const sleep = options.sleep ?? defaultSleep;
+  const now = options.now ?? Date.now;
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError('timeout_ms must be a positive number.');
+  if (!Number.isInteger(retries) || retries < 0) throw new TypeError('retries must be a whole number ≥ 0.');
+  const basePath = base.pathname.replace(/\/+$/, '');
+
+  /** Resolves `path` under the base URL; an absolute URL (a `links.next.href`) must stay on the base's origin. */
+  const url = (path: string, query?: Record<string, string | number | undefined>): URL => {
+    const target = /^https?:\/\//i.test(path)
+      ? new URL(path)
+      : path.startsWith(`${basePath}/`)
+        ? new URL(path, base.origin)
+        : new URL(`${basePath}${path.startsWith('/') ? '' : '/'}${path}`, base.origin);
+    if (target.origin !== base.origin) {
+      throw new FlinksServerError(
+        ServerErrorCode.INVALID_RESPONSE,
+        `Refusing to follow ${target.origin}: it is not the API's origin ${base.origin}.`,
+      );
+    }
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== '') target.searchParams.set(name, String(value));
+    }
+    return target;
+  };
+
+  const send = async (
+    target: URL,
+    init: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal },
+  ): Promise<HttpResult> => {
+    for (let attempt = 0; ; attempt++) {
+      const timer = AbortSignal.timeout(timeout);
+      const signal = init.signal ? AbortSignal.any([init.signal, timer]) : timer;
+      let response: Response;
+      let text: string;
+      try {
+        response = await doFetch(target, {
+          method: init.method ?? 'GET',
+          headers: { Accept: 'application/json', ...init.headers },
+          ...(init.body === undefined ? {} : { body: init.body }),
+          redirect: 'manual',
+          signal,
+        });
+        text = await response.text();
+      } catch (error) {
+        if (timer.aborted) {
+          throw new FlinksServerError(
+            ServerErrorCode.TIMEOUT,
+            `${target.origin}${target.pathname} did not answer within ${Math.round(timeout / 1000)} s.`,
+            { cause: redactedCause(error) },
+          );
+        }
+        if (init.signal?.aborted) throw error;
+        throw new FlinksServerError(
+          ServerErrorCode.NETWORK_ERROR,
+          `${target.origin}${target.pathname} could not be reached.`,
+          { cause: redactedCause(error) },
+        );
+      }
+      if (RETRY_STATUSES.has(response.status) && attempt < retries) {
+        const after = parseRetryAfter(response.headers.get('retry-after'), now());
+        const delay = after ?? baseDelay * 2 ** attempt * (0.75 + Math.random() * 0.5);
+        if (delay <= maxDelay) {
+          await sleep(delay);
+          continue;
+        }
+      }
+      let json: unknown;
+      try {
+        json = text ? JSON.parse(text) : undefined;
+      } catch {
+        json = undefined;
+      }
+      return { response, text, json };
+    }
+  };
+
+  return { base, url, send };
+}
+
+/** @internal Turns an `access_token | getAccessToken` pair into one {@link AccessTokenSource}. */
+export function tokenSource(options: {
+  access_token?: string;
+  getAccessToken?: AccessTokenSource;
+}): AccessTokenSource {
+  if (typeof options.getAccessToken === 'function') return options.getAccessToken;
+  const token = options.access_token;
+  if (typeof token !== 'string' || token.length === 0) {
+    throw new TypeError('Give access_token (a string) or getAccessToken (a function).');
+  }
+  return () => token;
+}

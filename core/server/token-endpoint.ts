@@ -1,0 +1,244 @@
+import * as oauth from 'oauth4webapi';
+import { isLoopback } from '../src/config.ts';
+import { FlinksServerError, ServerErrorCode } from './errors.ts';
+
+/** How the kit reaches Flinks' `/token` endpoint with the partner's client credentials. */
+export interface TokenEndpointOptions {
+  /** Flinks' token endpoint, e.g. `https://ob.flinksapp.com/api/v1/token`. https, or http on a loopback host. */
+  token_url: string;
+  /** The authorization server's issuer identifier; default the origin of `token_url`. */
+  issuer?: string;
+  client_id: string;
+  client_secret: string;
+  /** Where the secret goes: the form/JSON body (default) or an HTTP Basic header. @see RFC 6749 §2.3.1 */
+  client_auth?: 'client_secret_post' | 'client_secret_basic';
+  /** Body encoding of token requests: `form` (RFC 6749, default) or `json` (what Flinks' sample sends). */
+  body_format?: 'form' | 'json';
+  /** Time limit of one token request; default 30 000 ms. */
+  timeout_ms?: number;
+  fetch?: typeof fetch;
+}
+
+/** A token response as the kit keeps it. `expires_at` (epoch seconds) is computed from `expires_in` on receipt. */
+export interface Tokens {
+  access_token: string;
+  token_type: string;
+  expires_in?: number;
+  /** Only for `authorization_code` grants; Flinks does not rotate it (30-day idle timeout). */
+  refresh_token?: string;
+  scope?: string;
+  expires_at?: number;
+}
+
+export const DEFAULT_TOKEN_TIMEOUT_MS = 30_000;
+
+/** @internal The three grants the kit uses, bound to one client. */
+export interface TokenEndpoint {
+  readonly client_id: string;
+  authorizationCode(params: {
+    code: string;
+    code_verifier: string;
+    redirect_uri: string;
+    state: string;
+  }): Promise<Tokens>;
+  refresh(refresh_token: string): Promise<Tokens>;
+  clientCredentials(scope?: string): Promise<Tokens>;
+}
+
+function requireString(name: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw new TypeError(`${name} must be a non-empty string.`);
+  return value;
+}
+
+/** Checks a URL option: absolute, https or http on a loopback host (RFC 8252 §8.3). Returns it parsed. */
+export function checkEndpointUrl(name: string, value: unknown): URL {
+  requireString(name, value);
+  let url: URL;
+  try {
+    url = new URL(value as string);
+  } catch (cause) {
+    throw new TypeError(`${name} "${value}" is not an absolute URL.`, { cause });
+  }
+  if (url.protocol !== 'https:' && !isLoopback(url)) {
+    throw new TypeError(`${name} "${value}" must use https (plain http is allowed only on a loopback host).`);
+  }
+  return url;
+}
+
+/** An Error that keeps only the name, code and message of `error`: oauth4webapi's causes can hold token bodies. */
+export function redactedCause(error: unknown): Error {
+  if (!(error instanceof Error)) return new Error(String(error).slice(0, 200));
+  const copy = new Error(error.message);
+  copy.name = error.name;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(copy, { code });
+  return copy;
+}
+
+function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
+/** Turns what oauth4webapi or fetch threw into a {@link FlinksServerError} that holds no secret or token. */
+function toServerError(error: unknown, url: string, timeout: number): FlinksServerError {
+  if (error instanceof FlinksServerError) return error;
+  if (error instanceof oauth.ResponseBodyError) {
+    const description = error.error_description ? `: ${error.error_description.slice(0, 200)}` : '';
+    return new FlinksServerError(
+      ServerErrorCode.TOKEN_REQUEST_FAILED,
+      `Flinks refused the token request with ${error.error} (HTTP ${error.status})${description}.`,
+      // The cause holds only Flinks' { error, error_description } body.
+      { cause: error, status: error.status, oauth_error: error.error },
+    );
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    const oauthError = error.cause[0]?.parameters.error;
+    return new FlinksServerError(
+      ServerErrorCode.TOKEN_REQUEST_FAILED,
+      `Flinks refused the token request (HTTP ${error.status}${oauthError ? `, ${oauthError}` : ''}).`,
+      {
+        cause: redactedCause(error),
+        status: error.status,
+        ...(oauthError ? { oauth_error: oauthError } : {}),
+      },
+    );
+  }
+  if (error instanceof oauth.OperationProcessingError && error.code === oauth.RESPONSE_IS_NOT_CONFORM) {
+    const status = error.cause instanceof Response ? error.cause.status : undefined;
+    return new FlinksServerError(
+      ServerErrorCode.TOKEN_REQUEST_FAILED,
+      `Flinks answered the token request with HTTP ${status ?? '?'} and no OAuth error body.`,
+      { cause: redactedCause(error), ...(status ? { status } : {}) },
+    );
+  }
+  if (isAbort(error)) {
+    return new FlinksServerError(
+      ServerErrorCode.TIMEOUT,
+      `The token endpoint ${url} did not answer within ${Math.round(timeout / 1000)} s.`,
+      { cause: redactedCause(error) },
+    );
+  }
+  if (error instanceof TypeError && !(error as { code?: unknown }).code) {
+    // fetch() rejects with a bare TypeError when the host cannot be reached.
+    return new FlinksServerError(
+      ServerErrorCode.NETWORK_ERROR,
+      `The token endpoint ${url} could not be reached.`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new FlinksServerError(
+    ServerErrorCode.INVALID_TOKEN_RESPONSE,
+    `Flinks' token endpoint answered something that is not a valid token response (${error instanceof Error ? error.message : 'unknown'}).`,
+    { cause: redactedCause(error) },
+  );
+}
+
+/** Rewrites oauth4webapi's form-encoded token request as JSON, the body format of Flinks' own sample. */
+function jsonBodyFetch(doFetch: typeof fetch): typeof fetch {
+  return (input, init) => {
+    const headers = new Headers(init?.headers);
+    let body = init?.body;
+    if (body instanceof URLSearchParams) {
+      body = JSON.stringify(Object.fromEntries(body));
+      headers.set('content-type', 'application/json');
+    }
+    return doFetch(input, { ...init, headers, body });
+  };
+}
+
+/** @internal Binds the token endpoint, client and client authentication once; every grant goes through oauth4webapi. */
+export function createTokenEndpoint(
+  options: TokenEndpointOptions,
+  now: () => number = Date.now,
+): TokenEndpoint {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object.');
+  const tokenUrl = checkEndpointUrl('token_url', options.token_url);
+  const client_id = requireString('client_id', options.client_id);
+  const secret = requireString('client_secret', options.client_secret);
+  const issuer = options.issuer === undefined ? tokenUrl.origin : requireString('issuer', options.issuer);
+  const clientAuthName = options.client_auth ?? 'client_secret_post';
+  if (clientAuthName !== 'client_secret_post' && clientAuthName !== 'client_secret_basic') {
+    throw new TypeError('client_auth must be "client_secret_post" or "client_secret_basic".');
+  }
+  const format = options.body_format ?? 'form';
+  if (format !== 'form' && format !== 'json') throw new TypeError('body_format must be "form" or "json".');
+  const timeout = options.timeout_ms ?? DEFAULT_TOKEN_TIMEOUT_MS;
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError('timeout_ms must be a positive number.');
+  const baseFetch = options.fetch ?? globalThis.fetch;
+  if (typeof baseFetch !== 'function') throw new TypeError('fetch must be a function.');
+
+  const as: oauth.AuthorizationServer = { issuer, token_endpoint: tokenUrl.href };
+  const client: oauth.Client = { client_id };
+  const clientAuth =
+    clientAuthName === 'client_secret_basic'
+      ? oauth.ClientSecretBasic(secret)
+      : oauth.ClientSecretPost(secret);
+  const doFetch = format === 'json' ? jsonBodyFetch(baseFetch) : baseFetch;
+  const requestOptions = (): oauth.TokenEndpointRequestOptions => ({
+    [oauth.customFetch]: doFetch as NonNullable<oauth.TokenEndpointRequestOptions[typeof oauth.customFetch]>,
+    // oauth4webapi refuses http; allow it only where it cannot leave the machine.
+    ...(isLoopback(tokenUrl) ? { [oauth.allowInsecureRequests]: true } : {}),
+    signal: AbortSignal.timeout(timeout),
+  });
+  const toTokens = (response: oauth.TokenEndpointResponse): Tokens => {
+    const tokens: Tokens = { access_token: response.access_token, token_type: response.token_type };
+    if (response.expires_in !== undefined) {
+      tokens.expires_in = response.expires_in;
+      tokens.expires_at = Math.floor(now() / 1000) + response.expires_in;
+    }
+    if (response.refresh_token !== undefined) tokens.refresh_token = response.refresh_token;
+    if (response.scope !== undefined) tokens.scope = response.scope;
+    return tokens;
+  };
+  const run = async (request: () => Promise<oauth.TokenEndpointResponse>): Promise<Tokens> => {
+    try {
+      return toTokens(await request());
+    } catch (error) {
+      throw toServerError(error, tokenUrl.href, timeout);
+    }
+  };
+
+  return {
+    client_id,
+    authorizationCode: ({ code, code_verifier, redirect_uri, state }) =>
+      run(async () => {
+        // The browser already checked state (and iss) against its pending flow; this only brands the parameters.
+        const params = oauth.validateAuthResponse(as, client, new URLSearchParams({ code, state }), state);
+        const response = await oauth.authorizationCodeGrantRequest(
+          as,
+          client,
+          clientAuth,
+          params,
+          redirect_uri,
+          code_verifier,
+          requestOptions(),
+        );
+        return oauth.processAuthorizationCodeResponse(as, client, response);
+      }),
+    refresh: (refresh_token) =>
+      run(async () => {
+        const response = await oauth.refreshTokenGrantRequest(
+          as,
+          client,
+          clientAuth,
+          refresh_token,
+          requestOptions(),
+        );
+        return oauth.processRefreshTokenResponse(as, client, response);
+      }),
+    clientCredentials: (scope) =>
+      run(async () => {
+        const response = await oauth.clientCredentialsGrantRequest(
+          as,
+          client,
+          clientAuth,
+          scope ? { scope } : {},
+          requestOptions(),
+        );
+        return oauth.processClientCredentialsResponse(as, client, response);
+      }),
+  };
+}
