@@ -1,0 +1,122 @@
+// Component tests: the element in Debian's Chromium with a real DOM. The middleware below plays the partner's
+// exchange endpoint and the providers list, and keeps a log of the requests it really received, so tests check
+// what reached the network rather than what a mock was told.
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { playwrightLauncher } from '@web/test-runner-playwright';
+
+/** Requests received, by the `key` query parameter each test makes its own. */
+const log = new Map();
+
+function record(key, entry) {
+  if (!log.has(key)) log.set(key, []);
+  log.get(key).push(entry);
+}
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** @type {import('koa').Middleware} */
+async function partner(ctx, next) {
+  const url = new URL(ctx.url, 'http://localhost');
+  const key = url.searchParams.get('key') ?? '';
+  if (url.pathname === '/__log') {
+    ctx.type = 'application/json';
+    ctx.body = JSON.stringify(log.get(key) ?? []);
+    return;
+  }
+  const exchange = /^\/__exchange\/(\w+)$/.exec(url.pathname);
+  if (exchange) {
+    const body = ctx.method === 'POST' ? await readBody(ctx.req) : '';
+    record(key, {
+      path: url.pathname,
+      method: ctx.method,
+      headers: ctx.headers,
+      body,
+    });
+    const kind = exchange[1];
+    if (kind === 'ok') {
+      ctx.type = 'application/json';
+      ctx.body = JSON.stringify({ connected: true, accounts: [{ id: 'a1' }] });
+    } else if (kind === 'fail') {
+      ctx.status = 500;
+      ctx.type = 'application/json';
+      ctx.body = JSON.stringify({ error: 'server_error', error_description: 'token endpoint down' });
+    } else if (kind === 'text') {
+      ctx.type = 'text/html';
+      ctx.body = '<html>not json</html>';
+    } else if (kind === 'slow') {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      ctx.type = 'application/json';
+      ctx.body = '{"late":true}';
+    } else if (kind === 'drop') {
+      ctx.req.socket.destroy();
+    }
+    return;
+  }
+  const providers = /^\/__providers\/(\w+)$/.exec(url.pathname);
+  if (providers) {
+    record(key, { path: url.pathname, method: ctx.method });
+    const kind = providers[1];
+    if (kind === 'fail') {
+      ctx.status = 503;
+      ctx.body = 'unavailable';
+      return;
+    }
+    if (kind === 'slow') await new Promise((resolve) => setTimeout(resolve, 400));
+    ctx.type = 'application/json';
+    ctx.body = JSON.stringify(
+      kind === 'empty'
+        ? []
+        : [
+            { provider_id: 1000, name: 'Flinks Capital' },
+            { provider_id: 2001, name: 'Desjardins' },
+            { provider_id: 2002, name: 'Banque Nationale' },
+            { provider_id: 2003, name: 'Caisse Économie', logo_url: '/__logo.svg' },
+          ],
+    );
+    return;
+  }
+  if (url.pathname === '/__forge.html') {
+    // Served on the other loopback name: a real cross-origin frame trying to inject a code.
+    ctx.type = 'text/html';
+    ctx.body = `<!doctype html><title>forger</title><script>
+      parent.postMessage({ type: 'flinks-connect:callback', url: ${JSON.stringify(url.searchParams.get('target') ?? '')} }, '*');
+    </script>`;
+    return;
+  }
+  if (url.pathname === '/__authorize') {
+    record(key, { path: url.pathname, method: ctx.method, query: url.search });
+    ctx.type = 'text/html';
+    ctx.body = '<!doctype html><title>bank</title><p>bank</p>';
+    return;
+  }
+  return next();
+}
+
+export default {
+  files: ['test/component/**/*.test.ts'],
+  nodeResolve: { exportConditions: ['production'] },
+  concurrency: 1,
+  concurrentBrowsers: 1,
+  testsFinishTimeout: 120_000,
+  testFramework: { config: { timeout: 5000 } },
+  middleware: [partner],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' })],
+  browsers: [
+    playwrightLauncher({
+      product: 'chromium',
+      launchOptions: {
+        executablePath: '/usr/bin/chromium',
+        args: [
+          '--no-sandbox',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-gpu',
+        ],
+      },
+    }),
+  ],
+};

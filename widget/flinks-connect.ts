@@ -1,0 +1,750 @@
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import {
+  type AuthorizationRequest,
+  type BaseDetail,
+  baseDetail,
+  buildExchangeBody,
+  type CallbackResult,
+  type ConnectConfig,
+  type ConnectMode,
+  createAuthorizationRequest,
+  createStorageFlowStore,
+  DEFAULT_EXCHANGE_TIMEOUT_MS,
+  ErrorCode,
+  type EventDetails,
+  type ExitReason,
+  exchangeCode,
+  FlinksConnectError,
+  type FlowStore,
+  isCallback,
+  isRefusal,
+  validateCallback,
+  validateConfig,
+} from '../core/src/index.ts';
+import { styles } from './flinks-connect.styles.ts';
+import { CALLBACK_CHANNEL, isCallbackMessage, wasRelayed } from './relay.ts';
+import { resolveLang, type Strings, stringsFor } from './strings.ts';
+
+/** What `connect()` of a {@link FlowDriver} ends with. */
+export type FlowDriverResult =
+  | { type: 'success'; result: unknown }
+  | { type: 'exit'; reason: string; error?: string; error_description?: string }
+  | { type: 'error'; code: string; message: string };
+
+/**
+ * Runs the authorization somewhere else (the companion extension's background worker) while the element keeps
+ * its UI, states and events. Set as the `driver` property.
+ */
+export interface FlowDriver {
+  connect(request: {
+    provider_id: string;
+    provider_name?: string;
+    session_id: string;
+  }): Promise<FlowDriverResult>;
+}
+
+/** Where the element is in a flow; reflected as the `state` attribute for styling. */
+export type ConnectState = 'idle' | 'choosing' | 'authorizing' | 'exchanging' | 'connected' | 'error';
+
+/** Event details as the element sends them: the bank's `error`/`error_description` ride along on errors too. */
+export interface FlinksEventDetails extends Omit<EventDetails, 'flinks-error'> {
+  'flinks-error': EventDetails['flinks-error'] & { error?: string; error_description?: string };
+}
+type Name = Exclude<keyof FlinksEventDetails, 'flinks-event'>;
+type Extra<N extends Name> = Omit<FlinksEventDetails[N], keyof BaseDetail>;
+
+export type ExchangeHeaders =
+  | Record<string, string>
+  | (() => Record<string, string> | Promise<Record<string, string>>);
+
+interface Prepared {
+  provider_id: string;
+  promise: Promise<AuthorizationRequest>;
+}
+
+/** One attempt, from the click to its end. */
+interface Attempt {
+  session_id: string;
+  mode: ConnectMode;
+  provider_id: string;
+  /** Set once the flow is saved and the bank's page is on its way. */
+  state?: string;
+  popup?: Window | null;
+  navigated_at?: number;
+  /** The popup handle reported closed soon after navigating: likely COOP, so wait for the channel instead. */
+  severed?: boolean;
+  abort: AbortController;
+}
+
+const CONFIG_KEYS = ['clientId', 'authorizeUrl', 'redirectUri', 'scope', 'providerId', 'issuer'] as const;
+const SESSION_KEY = 'flinks-connect:session:';
+const CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state'];
+const POPUP_NAME = 'flinks-connect';
+const POPUP_WIDTH = 480;
+const POPUP_HEIGHT = 720;
+
+let resumedOnce = false;
+
+/**
+ * Connects a customer's bank account through Flinks Outbound: PKCE `/authorize` in a popup (or a full-page
+ * redirect), the callback validated in this browser, the code handed to the partner's exchange endpoint.
+ *
+ * @summary One button that connects a bank account through Flinks Outbound.
+ *
+ * @slot - The button's label. Default "Connect your bank" / "Connecter votre banque".
+ *
+ * @event flinks-open - The customer started an attempt.
+ * @event flinks-select-provider - A bank was chosen in the picker. Adds `provider_id`, `provider_name`.
+ * @event flinks-authorize - Navigation to the bank's /authorize began. Adds `url`, `provider_id`, `mode`.
+ * @event flinks-consent - A valid code came back. Adds `code`, `code_verifier`, `redirect_uri`, `state`,
+ *   `provider_id`, `correlation_id`.
+ * @event flinks-success - The exchange endpoint answered 2xx JSON. Adds `result`, `provider_id`.
+ * @event flinks-exit - The customer or the bank ended it. Adds `reason`, and `error`, `error_description`.
+ * @event flinks-error - Something failed. Adds `code` (stable constant) and `message`.
+ * @event flinks-event - Every one of the above, with `name`.
+ *
+ * @csspart button - The main connect button.
+ * @csspart status - The live status line (progress, success, errors).
+ * @csspart retry - The retry button shown after an error or exit.
+ * @csspart picker - The bank picker panel.
+ * @csspart item - One bank in the picker's list.
+ *
+ * @cssproperty --flinks-connect-accent - Button and highlight colour.
+ * @cssproperty --flinks-connect-on-accent - Text colour on the accent.
+ * @cssproperty --flinks-connect-background - Picker background.
+ * @cssproperty --flinks-connect-foreground - Text colour.
+ * @cssproperty --flinks-connect-muted - Secondary text colour.
+ * @cssproperty --flinks-connect-border - Border colour.
+ * @cssproperty --flinks-connect-error - Error text colour.
+ * @cssproperty --flinks-connect-success - Success text colour.
+ * @cssproperty --flinks-connect-focus-ring - Focus outline colour.
+ * @cssproperty --flinks-connect-radius - Corner radius.
+ * @cssproperty --flinks-connect-font - Font family.
+ */
+export class FlinksConnect extends LitElement {
+  static override styles = styles;
+
+  static override properties = {
+    clientId: { attribute: 'client-id' },
+    authorizeUrl: { attribute: 'authorize-url' },
+    redirectUri: { attribute: 'redirect-uri' },
+    scope: {},
+    providerId: { attribute: 'provider-id' },
+    providersUrl: { attribute: 'providers-url' },
+    exchangeUrl: { attribute: 'exchange-url' },
+    issuer: {},
+    mode: {},
+    exchangeTimeout: { attribute: 'exchange-timeout', type: Number },
+    exchangeCredentials: { attribute: 'exchange-credentials' },
+    noRedirectFallback: { attribute: 'no-redirect-fallback', type: Boolean },
+    exchangeHeaders: { attribute: false },
+    driver: { attribute: false },
+    // `lang` stays the native global attribute; this only makes a change of it re-render.
+    _lang: { attribute: 'lang' },
+    _state: { state: true },
+    _error: { state: true },
+  };
+
+  /** Timings of the popup watch, in ms (tests shorten them). */
+  static timings = { poll: 500, severed: 3000, grace: 1500 };
+
+  // private state
+  declare private _lang: string | undefined;
+  declare private _state: ConnectState;
+  declare private _error: { code: string; message: string; error?: string } | undefined;
+  #prepared: Prepared | undefined;
+  #attempt: Attempt | undefined;
+  #store: FlowStore | undefined;
+  #channel: BroadcastChannel | undefined;
+  #watch: ReturnType<typeof setInterval> | undefined;
+  #exited = false;
+
+  // public properties
+  /** `client-id`: the client_id Flinks gave you. Required. */
+  declare clientId: string | undefined;
+  /** `authorize-url`: the bank-side /authorize endpoint, used as given. Required. */
+  declare authorizeUrl: string | undefined;
+  /** `redirect-uri`: registered with Flinks; its page loads this bundle. Required. */
+  declare redirectUri: string | undefined;
+  /** `scope`: space-separated FDX data clusters. Default `ACCOUNT_BASIC`. */
+  declare scope: string | undefined;
+  /** `provider-id`: skip the picker and go straight to this bank. */
+  declare providerId: string | undefined;
+  /** `providers-url`: JSON `[{provider_id, name, logo_url?}]` for the picker. */
+  declare providersUrl: string | undefined;
+  /** `exchange-url`: where the code is POSTed. Without it, `flinks-consent` hands the code to the page. */
+  declare exchangeUrl: string | undefined;
+  /** `issuer`: expected `iss` of the authorization response (RFC 9207). */
+  declare issuer: string | undefined;
+  /** `mode`: `popup` (default) or `redirect`. */
+  declare mode: ConnectMode;
+  /** `exchange-timeout`: ms before the exchange gives up. Default 30000. */
+  declare exchangeTimeout: number | undefined;
+  /** `exchange-credentials`: `same-origin` (default) or `include`. */
+  declare exchangeCredentials: string | undefined;
+  /** `no-redirect-fallback`: when the popup is blocked, do not fall back to a full-page redirect. */
+  declare noRedirectFallback: boolean;
+  /** Extra headers for the exchange request (e.g. a CSRF token), or a function returning them. */
+  declare exchangeHeaders: ExchangeHeaders | undefined;
+  /** Runs the flow elsewhere (the companion extension); the element keeps its UI and events. */
+  declare driver: FlowDriver | undefined;
+  /** Called with each `flinks-success` detail. */
+  declare onSuccess: ((detail: FlinksEventDetails['flinks-success']) => void) | undefined;
+  /** Called with each `flinks-exit` detail. */
+  declare onExit: ((detail: FlinksEventDetails['flinks-exit']) => void) | undefined;
+  /** Called with each `flinks-error` detail. */
+  declare onError: ((detail: FlinksEventDetails['flinks-error']) => void) | undefined;
+  /** Called with each `flinks-consent` detail. */
+  declare onConsent: ((detail: FlinksEventDetails['flinks-consent']) => void) | undefined;
+  /** Called with every event's detail and its `name`. */
+  declare onEvent: ((detail: FlinksEventDetails['flinks-event']) => void) | undefined;
+
+  constructor() {
+    super();
+    this.mode = 'popup';
+    this.noRedirectFallback = false;
+    this._state = 'idle';
+  }
+
+  /** Where the element is in a flow: idle, choosing, authorizing, exchanging, connected or error. */
+  get state(): ConnectState {
+    return this._state;
+  }
+
+  // lifecycle
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.#reflectState();
+    window.addEventListener('message', this.#onMessage);
+    if (typeof BroadcastChannel !== 'undefined') {
+      this.#channel = new BroadcastChannel(CALLBACK_CHANNEL);
+      this.#channel.addEventListener('message', this.#onBroadcast);
+    }
+    if (this.mode === 'redirect' && !resumedOnce && !wasRelayed() && isCallback(new URL(location.href))) {
+      resumedOnce = true;
+      void this.#resume();
+    }
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    window.removeEventListener('message', this.#onMessage);
+    this.#channel?.close();
+    this.#channel = undefined;
+    this.#stopWatch();
+    this.#attempt?.abort.abort();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (!this.hasUpdated || CONFIG_KEYS.some((key) => changed.has(key))) this.#prepare();
+  }
+
+  /**
+   * Starts an attempt, as a click on the button does. Call it from a user gesture in popup mode: the popup is
+   * opened synchronously here, before anything awaits.
+   */
+  open(): void {
+    const current = this.#attempt;
+    if (current && (this._state === 'authorizing' || this._state === 'exchanging')) {
+      if (current.popup && !current.popup.closed) current.popup.focus();
+      return;
+    }
+    this.#begin();
+    if (this.driver) {
+      const provider_id = this.providerId?.trim();
+      if (!provider_id) {
+        this.#fail(
+          new FlinksConnectError(ErrorCode.INVALID_CONFIG, 'provider-id is required with a driver.'),
+        );
+        return;
+      }
+      void this.#drive(provider_id);
+      return;
+    }
+    let config: ConnectConfig;
+    try {
+      config = this.#checkConfig();
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    if (!config.provider_id) {
+      this.#fail(
+        new FlinksConnectError(
+          ErrorCode.INVALID_CONFIG,
+          'provider-id is required: set it to the Flinks provider id of the bank (e.g. 1000).',
+        ),
+      );
+      return;
+    }
+    this.#authorize(config.provider_id);
+  }
+
+  /** Ends the current attempt (closing its popup, aborting its exchange) with `flinks-exit` reason `cancelled`. */
+  close(): void {
+    const attempt = this.#attempt;
+    if (!attempt || !this.#active()) return;
+    this.#endAttempt();
+    this.#exit({ reason: 'cancelled' });
+  }
+
+  /** Back to idle: ends any attempt without an event and clears the status. */
+  reset(): void {
+    this.#endAttempt();
+    this._error = undefined;
+    this.#setState('idle');
+    this.#prepare();
+  }
+
+  // private handlers
+  #t(): Strings {
+    return stringsFor(resolveLang(this._lang ?? this.getAttribute('lang')));
+  }
+
+  #flowStore(): FlowStore {
+    this.#store ??= createStorageFlowStore();
+    return this.#store;
+  }
+
+  #setState(state: ConnectState): void {
+    this._state = state;
+    this.#reflectState();
+  }
+
+  #reflectState(): void {
+    if (this.getAttribute('state') !== this._state) this.setAttribute('state', this._state);
+  }
+
+  #active(): boolean {
+    return this._state === 'authorizing' || this._state === 'exchanging' || this._state === 'choosing';
+  }
+
+  #config(): ConnectConfig {
+    const config: ConnectConfig = {
+      client_id: this.clientId ?? '',
+      authorize_url: this.authorizeUrl ?? '',
+      redirect_uri: this.redirectUri ?? '',
+    };
+    if (this.scope?.trim()) config.scope = this.scope;
+    if (this.providerId?.trim()) config.provider_id = this.providerId;
+    if (this.issuer?.trim()) config.issuer = this.issuer;
+    return config;
+  }
+
+  /** Core's checks plus the element's own attributes; throws INVALID_CONFIG saying what to fix. */
+  #checkConfig(): ConnectConfig {
+    const invalid = (message: string) => new FlinksConnectError(ErrorCode.INVALID_CONFIG, message);
+    if (this.mode !== 'popup' && this.mode !== 'redirect') {
+      throw invalid(`mode "${this.mode}" must be "popup" or "redirect".`);
+    }
+    if (this.exchangeUrl !== undefined && this.exchangeUrl !== null) {
+      if (!URL.canParse(this.exchangeUrl, location.href)) {
+        throw invalid(`exchange-url "${this.exchangeUrl}" is not a valid URL.`);
+      }
+    }
+    const credentials = this.exchangeCredentials;
+    if (credentials && credentials !== 'same-origin' && credentials !== 'include') {
+      throw invalid(`exchange-credentials "${credentials}" must be "same-origin" or "include".`);
+    }
+    const timeout = this.exchangeTimeout;
+    if (timeout !== undefined && timeout !== null && !(Number.isFinite(timeout) && timeout > 0)) {
+      throw invalid('exchange-timeout must be a positive number of milliseconds, e.g. 30000.');
+    }
+    const valid = validateConfig(this.#config(), location.href);
+    return { ...this.#config(), ...valid };
+  }
+
+  /** Prepares the PKCE request ahead, so a click can open the popup with nothing awaited before. */
+  #prepare(): void {
+    this.#prepared = undefined;
+    if (typeof window === 'undefined' || this.driver) return;
+    let config: ConnectConfig;
+    try {
+      config = this.#checkConfig();
+    } catch {
+      return; // reported on click, when someone is there to read it
+    }
+    if (!config.provider_id) return;
+    const promise = createAuthorizationRequest(config, { base: location.href });
+    promise.catch(() => undefined);
+    this.#prepared = { provider_id: config.provider_id, promise };
+  }
+
+  /** The prepared request for this bank (used once), or a fresh one. */
+  #request(provider_id: string): Promise<AuthorizationRequest> {
+    const prepared = this.#prepared;
+    this.#prepared = undefined;
+    if (prepared && prepared.provider_id === provider_id) return prepared.promise;
+    return createAuthorizationRequest({ ...this.#config(), provider_id }, { base: location.href });
+  }
+
+  #begin(): void {
+    this.#endAttempt();
+    this._error = undefined;
+    this.#exited = false;
+    this.#attempt = {
+      session_id: crypto.randomUUID(),
+      mode: this.mode,
+      provider_id: '',
+      abort: new AbortController(),
+    };
+    this.#emit('flinks-open', {});
+  }
+
+  #authorize(provider_id: string): void {
+    const attempt = this.#attempt;
+    if (!attempt) return;
+    attempt.provider_id = provider_id;
+    if (attempt.mode === 'popup') {
+      // No await before this line: popup blockers only allow window.open within the click's own task.
+      const popup = window.open('', POPUP_NAME, this.#popupFeatures());
+      if (!popup) {
+        this.#fail(
+          new FlinksConnectError(
+            ErrorCode.POPUP_BLOCKED,
+            'The browser blocked the popup window. Allow pop-ups for this site, or use mode="redirect".',
+          ),
+        );
+        if (!this.noRedirectFallback) {
+          attempt.mode = 'redirect';
+          this.#setState('authorizing');
+          this.#navigateTo(attempt, provider_id);
+        }
+        return;
+      }
+      attempt.popup = popup;
+    }
+    this.#setState('authorizing');
+    this.#navigateTo(attempt, provider_id);
+  }
+
+  #navigateTo(attempt: Attempt, provider_id: string): void {
+    this.#request(provider_id).then(
+      ({ url, flow }) => {
+        this.#prepare();
+        if (this.#attempt !== attempt) return;
+        this.#flowStore().save(flow);
+        attempt.state = flow.state;
+        this.#emit('flinks-authorize', { url: url.href, provider_id, mode: attempt.mode });
+        if (attempt.mode === 'popup' && attempt.popup) {
+          attempt.popup.location.href = url.href;
+          attempt.navigated_at = Date.now();
+          this.#startWatch(attempt);
+        } else {
+          // The redirect-uri page picks the attempt up again: keep its session id for the events there.
+          sessionStorage.setItem(SESSION_KEY + flow.state, attempt.session_id);
+          location.assign(url.href);
+        }
+      },
+      (error: unknown) => {
+        if (this.#attempt !== attempt) return;
+        attempt.popup?.close();
+        this.#fail(error);
+      },
+    );
+  }
+
+  #popupFeatures(): string {
+    const left = Math.max(0, Math.round(window.screenX + (window.outerWidth - POPUP_WIDTH) / 2));
+    const top = Math.max(0, Math.round(window.screenY + (window.outerHeight - POPUP_HEIGHT) / 2));
+    return `popup=yes,width=${POPUP_WIDTH},height=${POPUP_HEIGHT},left=${left},top=${top}`;
+  }
+
+  /**
+   * Watches the popup. A handle that reports `closed` right after the bank's page loaded is most likely severed
+   * by Cross-Origin-Opener-Policy, not closed: then the BroadcastChannel stays the way back. Otherwise, after a
+   * grace period for a callback already on its way, the customer closed it.
+   */
+  #startWatch(attempt: Attempt): void {
+    this.#stopWatch();
+    const { poll, severed, grace } = FlinksConnect.timings;
+    this.#watch = setInterval(() => {
+      const popup = attempt.popup;
+      if (this.#attempt !== attempt || this._state !== 'authorizing' || !popup) {
+        this.#stopWatch();
+        return;
+      }
+      if (!popup.closed) return;
+      this.#stopWatch();
+      if (Date.now() - (attempt.navigated_at ?? 0) < severed) {
+        attempt.severed = true;
+        return;
+      }
+      setTimeout(() => {
+        if (this.#attempt !== attempt || this._state !== 'authorizing') return;
+        this.#endAttempt();
+        this.#exit({ reason: 'closed' });
+      }, grace);
+    }, poll);
+  }
+
+  #stopWatch(): void {
+    if (this.#watch !== undefined) clearInterval(this.#watch);
+    this.#watch = undefined;
+  }
+
+  #onMessage = (event: MessageEvent): void => {
+    // Only this origin's callback page may answer: anything else could inject a code.
+    if (event.origin !== location.origin) return;
+    this.#receive(event.data, false);
+  };
+
+  #onBroadcast = (event: MessageEvent): void => {
+    this.#receive(event.data, true);
+  };
+
+  #receive(data: unknown, broadcast: boolean): void {
+    if (!isCallbackMessage(data)) return;
+    const attempt = this.#attempt;
+    if (attempt?.mode !== 'popup' || !attempt.state || this._state !== 'authorizing') return;
+    let url: URL;
+    try {
+      url = new URL(data.url);
+    } catch {
+      return;
+    }
+    if (url.origin !== location.origin) return;
+    // Every tab hears the channel: only the tab whose flow it is takes it.
+    if (broadcast && url.searchParams.get('state') !== attempt.state) return;
+    this.#stopWatch();
+    attempt.popup?.close();
+    void this.#complete(attempt, url);
+  }
+
+  /** The redirect-uri page in redirect mode: take the callback from the address bar, once. */
+  async #resume(): Promise<void> {
+    const url = new URL(location.href);
+    const clean = new URL(url);
+    for (const name of CALLBACK_PARAMS) clean.searchParams.delete(name);
+    // Scrubbed before anything else: a reload or a shared link must not carry the code again.
+    history.replaceState(history.state, '', clean.href);
+    const state = url.searchParams.get('state') ?? '';
+    const session_id = sessionStorage.getItem(SESSION_KEY + state) ?? crypto.randomUUID();
+    sessionStorage.removeItem(SESSION_KEY + state);
+    const attempt: Attempt = {
+      session_id,
+      mode: 'redirect',
+      provider_id: '',
+      state,
+      abort: new AbortController(),
+    };
+    this.#attempt = attempt;
+    this.#setState('authorizing');
+    await this.#complete(attempt, url);
+  }
+
+  async #complete(attempt: Attempt, url: URL): Promise<void> {
+    let result: CallbackResult;
+    try {
+      result = await validateCallback(url, this.#flowStore());
+    } catch (error) {
+      if (this.#attempt !== attempt) return;
+      // A callback that does not fit ends the attempt: its own flow must not be usable later.
+      if (attempt.state) await this.#flowStore().take(attempt.state);
+      this.#fail(error);
+      return;
+    }
+    if (this.#attempt !== attempt) return;
+    const { flow } = result;
+    attempt.provider_id = flow.provider_id;
+    if (result.type === 'error') {
+      const bank: { error: string; error_description?: string } = { error: result.error };
+      if (result.error_description) bank.error_description = result.error_description;
+      if (isRefusal(result.error)) {
+        this.#exit({ reason: result.error === 'access_denied' ? 'access_denied' : 'bank_refused', ...bank });
+      } else {
+        const described = result.error_description ? `: ${result.error_description}` : '';
+        this.#fail(
+          new FlinksConnectError(
+            ErrorCode.AUTHORIZATION_FAILED,
+            `The bank could not authorize the connection (${result.error}${described}).`,
+          ),
+          bank,
+        );
+      }
+      return;
+    }
+    this.#emit('flinks-consent', {
+      code: result.code,
+      code_verifier: flow.code_verifier,
+      redirect_uri: flow.redirect_uri,
+      state: flow.state,
+      provider_id: flow.provider_id,
+      correlation_id: flow.correlation_id,
+    });
+    if (!this.exchangeUrl) {
+      this.#setState('connected');
+      return;
+    }
+    this.#setState('exchanging');
+    try {
+      const headers =
+        typeof this.exchangeHeaders === 'function' ? await this.exchangeHeaders() : this.exchangeHeaders;
+      const answer = await exchangeCode(buildExchangeBody(flow, result.code), {
+        exchange_url: new URL(this.exchangeUrl, location.href).href,
+        timeout_ms: this.exchangeTimeout || DEFAULT_EXCHANGE_TIMEOUT_MS,
+        credentials: this.exchangeCredentials === 'include' ? 'include' : 'same-origin',
+        ...(headers ? { headers } : {}),
+        signal: attempt.abort.signal,
+      });
+      if (this.#attempt !== attempt) return;
+      this.#setState('connected');
+      this.#emit('flinks-success', { result: answer, provider_id: flow.provider_id });
+    } catch (error) {
+      if (this.#attempt !== attempt) return;
+      this.#fail(error);
+    }
+  }
+
+  async #drive(provider_id: string): Promise<void> {
+    const attempt = this.#attempt;
+    const driver = this.driver;
+    if (!attempt || !driver) return;
+    attempt.provider_id = provider_id;
+    this.#setState('authorizing');
+    let outcome: FlowDriverResult;
+    try {
+      outcome = await driver.connect({ provider_id, session_id: attempt.session_id });
+    } catch (error) {
+      if (this.#attempt === attempt) this.#fail(error);
+      return;
+    }
+    if (this.#attempt !== attempt) return;
+    if (outcome.type === 'success') {
+      this.#setState('connected');
+      this.#emit('flinks-success', { result: outcome.result, provider_id });
+    } else if (outcome.type === 'exit') {
+      const { type: _type, ...exit } = outcome;
+      this.#exit({ ...exit, reason: exit.reason as ExitReason });
+    } else {
+      this.#fail(new FlinksConnectError(outcome.code as ErrorCode, outcome.message));
+    }
+  }
+
+  /** Closes the attempt's popup, stops its watch and aborts its exchange. */
+  #endAttempt(): void {
+    const attempt = this.#attempt;
+    if (!attempt) return;
+    this.#stopWatch();
+    attempt.abort.abort();
+    if (attempt.popup && !attempt.popup.closed) attempt.popup.close();
+    this.#attempt = undefined;
+    // Keep the session id for the events that report how it ended.
+    this.#lastSession = attempt.session_id;
+  }
+
+  #lastSession = '';
+
+  #session(): string {
+    return this.#attempt?.session_id ?? this.#lastSession;
+  }
+
+  #exit(detail: Extra<'flinks-exit'>): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    this._error = { code: 'EXIT', message: this.#t().exited };
+    this.#setState('idle');
+    this.#emit('flinks-exit', detail);
+  }
+
+  #fail(error: unknown, bank?: { error: string; error_description?: string }): void {
+    const failure =
+      error instanceof FlinksConnectError
+        ? error
+        : new FlinksConnectError(
+            ErrorCode.AUTHORIZATION_FAILED,
+            `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          );
+    const detail: Extra<'flinks-error'> = { code: failure.code, message: failure.message, ...bank };
+    if (failure.status !== undefined) detail.status = failure.status;
+    // State first: a listener reading `state` sees where the element ended up.
+    this._error = { code: failure.code, message: failure.message };
+    this.#setState('error');
+    this.#emit('flinks-error', detail);
+  }
+
+  #emit<N extends Name>(name: N, extra: Extra<N>): void {
+    const detail = { ...baseDetail(this.#session()), ...extra } as FlinksEventDetails[N];
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+    const callback = {
+      'flinks-success': this.onSuccess,
+      'flinks-exit': this.onExit,
+      'flinks-error': this.onError,
+      'flinks-consent': this.onConsent,
+    }[name as string] as ((detail: unknown) => void) | undefined;
+    this.#call(callback, detail);
+    const event = { ...detail, name } as FlinksEventDetails['flinks-event'];
+    this.dispatchEvent(new CustomEvent('flinks-event', { detail: event, bubbles: true, composed: true }));
+    this.#call(this.onEvent as ((detail: unknown) => void) | undefined, event);
+  }
+
+  /** A partner callback that throws must not break the flow; the error still reaches the console. */
+  #call(callback: ((detail: unknown) => void) | undefined, detail: unknown): void {
+    if (typeof callback !== 'function') return;
+    try {
+      callback.call(this, detail);
+    } catch (error) {
+      globalThis.reportError?.(error);
+    }
+  }
+
+  #onClick = (): void => {
+    this.open();
+  };
+
+  #onRetry = (): void => {
+    this.open();
+  };
+
+  #status(t: Strings): TemplateResult | string {
+    switch (this._state) {
+      case 'authorizing':
+        return t.authorizing;
+      case 'exchanging':
+        return html`<span class="status-row"><span class="spinner" aria-hidden="true"></span>${t.exchanging}</span>`;
+      case 'connected':
+        return t.connected;
+      case 'error': {
+        const code = this._error?.code as ErrorCode | undefined;
+        return (code && t.errors[code]) || t.genericError;
+      }
+      default:
+        return this._error?.code === 'EXIT' ? t.exited : '';
+    }
+  }
+
+  override render(): TemplateResult {
+    const t = this.#t();
+    const busy = this._state === 'exchanging';
+    const retry = this._state === 'error';
+    return html`
+      <button part="button" type="button" ?disabled=${busy} aria-busy=${busy ? 'true' : nothing}
+        @click=${this.#onClick}><slot>${t.connect}</slot></button>
+      <div class="status-row">
+        <div part="status" role="status" aria-live="polite">${this.#status(t)}</div>
+        ${
+          retry
+            ? html`<button part="retry" class="secondary" type="button" @click=${this.#onRetry}>${t.retry}</button>`
+            : nothing
+        }
+      </div>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'flinks-connect': FlinksConnect;
+  }
+  interface GlobalEventHandlersEventMap {
+    'flinks-open': CustomEvent<FlinksEventDetails['flinks-open']>;
+    'flinks-select-provider': CustomEvent<FlinksEventDetails['flinks-select-provider']>;
+    'flinks-authorize': CustomEvent<FlinksEventDetails['flinks-authorize']>;
+    'flinks-consent': CustomEvent<FlinksEventDetails['flinks-consent']>;
+    'flinks-success': CustomEvent<FlinksEventDetails['flinks-success']>;
+    'flinks-exit': CustomEvent<FlinksEventDetails['flinks-exit']>;
+    'flinks-error': CustomEvent<FlinksEventDetails['flinks-error']>;
+    'flinks-event': CustomEvent<FlinksEventDetails['flinks-event']>;
+  }
+}
