@@ -1,0 +1,610 @@
+/**
+ * The sandbox's banks, test users and their data. Everything is derived from the seed with a hash-seeded PRNG,
+ * so the same seed (and the same `asOf` day) gives the same bytes on every machine.
+ */
+import { createHash } from 'node:crypto';
+
+/** A data cluster a provider can share (the FDX scopes of an authorization request). */
+export const DATA_CLUSTERS = [
+  'ACCOUNT_BASIC',
+  'ACCOUNT_DETAILED',
+  'ACCOUNT_PAYMENTS',
+  'INVESTMENTS',
+  'TRANSACTIONS',
+  'STATEMENTS',
+  'CUSTOMER_CONTACT',
+  'CUSTOMER_PERSONAL',
+] as const;
+export type DataCluster = (typeof DATA_CLUSTERS)[number];
+
+export interface SandboxProvider {
+  provider_id: number;
+  name: string;
+  country: 'CA' | 'US';
+  provider_url: string;
+  currency: 'CAD' | 'USD';
+  /** What the bank can share; a request for a cluster it lacks is refused at /authorize. */
+  scopes: DataCluster[];
+  data_inventory: {
+    accounts: boolean;
+    transactions: boolean;
+    payment_networks: boolean;
+    investments: boolean;
+    loans: boolean;
+    customer: boolean;
+  };
+}
+
+const ALL: DataCluster[] = [...DATA_CLUSTERS];
+const without = (...drop: DataCluster[]): DataCluster[] => ALL.filter((s) => !drop.includes(s));
+
+/** The test banks: Flinks Capital (1000) has everything; the others each lack something. */
+export const PROVIDERS: readonly SandboxProvider[] = [
+  {
+    provider_id: 1000,
+    name: 'Flinks Capital',
+    country: 'CA',
+    provider_url: 'https://flinks.com',
+    currency: 'CAD',
+    scopes: ALL,
+    data_inventory: inventory(),
+  },
+  {
+    provider_id: 1001,
+    name: 'Banque Laurentienne de Test',
+    country: 'CA',
+    provider_url: 'https://banque-test.example.ca',
+    currency: 'CAD',
+    scopes: without('INVESTMENTS'),
+    data_inventory: inventory({ investments: false }),
+  },
+  {
+    provider_id: 1002,
+    name: 'Northern Prairie Credit Union',
+    country: 'CA',
+    provider_url: 'https://npcu.example.ca',
+    currency: 'CAD',
+    scopes: without('ACCOUNT_PAYMENTS'),
+    data_inventory: inventory({ payment_networks: false }),
+  },
+  {
+    provider_id: 1003,
+    name: 'Maritime Trust',
+    country: 'CA',
+    provider_url: 'https://maritime-trust.example.ca',
+    currency: 'CAD',
+    scopes: without('STATEMENTS'),
+    data_inventory: inventory({ loans: false }),
+  },
+  {
+    provider_id: 2000,
+    name: 'Liberty Test Bank',
+    country: 'US',
+    provider_url: 'https://liberty-test-bank.example.com',
+    currency: 'USD',
+    scopes: without('INVESTMENTS', 'STATEMENTS'),
+    data_inventory: inventory({ investments: false }),
+  },
+];
+
+function inventory(
+  overrides: Partial<SandboxProvider['data_inventory']> = {},
+): SandboxProvider['data_inventory'] {
+  return {
+    accounts: true,
+    transactions: true,
+    payment_networks: true,
+    investments: true,
+    loans: true,
+    customer: true,
+    ...overrides,
+  };
+}
+
+export function findProvider(id: number | string): SandboxProvider | undefined {
+  const n = typeof id === 'number' ? id : /^\d+$/.test(id) ? Number(id) : Number.NaN;
+  return PROVIDERS.find((p) => p.provider_id === n);
+}
+
+export interface TestUser {
+  username: string;
+  password: string;
+  description: string;
+  /** A second step after the password: the answer to a security question. */
+  mfa?: { question: string; question_fr: string; answer: string };
+  /** The bank refuses the sign-in with this message, whatever the password. */
+  failure?: { message: string; message_fr: string };
+  /** Preferred language of the customer's names. */
+  locale: 'en' | 'fr';
+}
+
+/** The documented test users; each can sign in at every sandbox bank. */
+export const TEST_USERS: readonly TestUser[] = [
+  {
+    username: 'greatday',
+    password: 'everyday',
+    description: 'signs in at once; chequing, savings, line of credit, mortgage and TFSA (by bank)',
+    locale: 'en',
+  },
+  {
+    username: 'bonjour',
+    password: 'toutlemonde',
+    description: 'a French-speaking customer, same kinds of accounts',
+    locale: 'fr',
+  },
+  {
+    username: 'mfa',
+    password: 'everyday',
+    description: 'asks a security question after the password; the answer is "flinks"',
+    mfa: {
+      question: 'What is the name of your first bank?',
+      question_fr: 'Quel est le nom de votre première banque?',
+      answer: 'flinks',
+    },
+    locale: 'en',
+  },
+  {
+    username: 'locked',
+    password: 'everyday',
+    description: 'sign-in always fails: the bank says the account is locked',
+    failure: {
+      message: 'This online banking profile is locked. Call your branch.',
+      message_fr: 'Ce profil de services bancaires en ligne est verrouillé. Appelez votre succursale.',
+    },
+    locale: 'en',
+  },
+];
+
+export function findUser(username: string): TestUser | undefined {
+  return TEST_USERS.find((u) => u.username === username.trim().toLowerCase());
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Deterministic randomness
+
+/** A PRNG (sfc32) seeded from a SHA-256 of the parts. */
+export function prng(...parts: (string | number)[]): () => number {
+  const h = createHash('sha256').update(parts.join('\u0000')).digest();
+  let a = h.readUInt32LE(0);
+  let b = h.readUInt32LE(4);
+  let c = h.readUInt32LE(8);
+  let d = h.readUInt32LE(12);
+  return () => {
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
+    let t = (a + b) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    d = (d + 1) | 0;
+    t = (t + d) | 0;
+    c = (c + t) | 0;
+    return (t >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(random: () => number, list: readonly T[]): T {
+  return list[Math.floor(random() * list.length)] as T;
+}
+
+function int(random: () => number, min: number, max: number): number {
+  return min + Math.floor(random() * (max - min + 1));
+}
+
+function money(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function digits(random: () => number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += String(Math.floor(random() * 10));
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Customers and accounts
+
+export type AccountCategory = 'DEPOSIT_ACCOUNT' | 'LOAN_ACCOUNT' | 'LOC_ACCOUNT' | 'INVESTMENT_ACCOUNT';
+const WRAPPER: Record<AccountCategory, string> = {
+  DEPOSIT_ACCOUNT: 'depositAccount',
+  LOAN_ACCOUNT: 'loanAccount',
+  LOC_ACCOUNT: 'locAccount',
+  INVESTMENT_ACCOUNT: 'investmentAccount',
+};
+const TX_WRAPPER: Record<AccountCategory, string> = {
+  DEPOSIT_ACCOUNT: 'depositTransaction',
+  LOAN_ACCOUNT: 'loanTransaction',
+  LOC_ACCOUNT: 'locTransaction',
+  INVESTMENT_ACCOUNT: 'investmentTransaction',
+};
+
+export interface SandboxAccount {
+  accountId: string;
+  category: AccountCategory;
+  /** Fields of the lightweight representation. */
+  basic: Record<string, unknown>;
+  /** Fields added by resultType=details. */
+  details: Record<string, unknown>;
+  /** Payment-network entries (deposit accounts at banks that support them). */
+  paymentNetworks: Record<string, unknown>[];
+  /** Seed parts from which the account's transactions are generated. */
+  seedParts: (string | number)[];
+  openingBalance: number;
+}
+
+export interface SandboxCustomer {
+  customerId: string;
+  body: Record<string, unknown>;
+  accounts: SandboxAccount[];
+}
+
+const FIRST_EN = ['Jordan', 'Avery', 'Morgan', 'Taylor', 'Riley', 'Casey', 'Emily', 'Liam', 'Olivia', 'Noah'];
+const LAST_EN = ['Campbell', 'MacDonald', 'Wilson', 'Thompson', 'Singh', 'Chen', 'Anderson', 'Patel'];
+const FIRST_FR = ['Mathilde', 'Étienne', 'Geneviève', 'François', 'Chloé', 'Benoît', 'Élodie', 'Rémi'];
+const LAST_FR = ['Tremblay', 'Gagnon', 'Côté', 'Bouchard', 'Lévesque', 'Bélanger', 'Gauthier', 'Pelletier'];
+const STREETS = [
+  'rue Saint-Denis',
+  'King Street West',
+  'boulevard René-Lévesque',
+  'Jasper Avenue',
+  'Main Street',
+];
+const CITIES = [
+  { city: 'Montréal', region: 'QC', postal: 'H2X 1Y4' },
+  { city: 'Toronto', region: 'ON', postal: 'M5V 2T6' },
+  { city: 'Québec', region: 'QC', postal: 'G1R 4P5' },
+  { city: 'Edmonton', region: 'AB', postal: 'T5J 0N3' },
+  { city: 'Halifax', region: 'NS', postal: 'B3J 1S9' },
+];
+const US_CITIES = [{ city: 'Burlington', region: 'VT', postal: '05401' }];
+
+function isoDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+/** Builds the customer (with accounts) a test user has at a provider. */
+export function buildCustomer(
+  seed: string,
+  provider: SandboxProvider,
+  user: TestUser,
+  asOf: Date,
+): SandboxCustomer {
+  const r = prng(seed, 'customer', provider.provider_id, user.username);
+  const fr = user.locale === 'fr';
+  const first = pick(r, fr ? FIRST_FR : FIRST_EN);
+  const last = pick(r, fr ? LAST_FR : LAST_EN);
+  const place = pick(r, provider.country === 'US' ? US_CITIES : CITIES);
+  const customerId = `cust-${provider.provider_id}-${digits(r, 8)}`;
+  const currency = provider.currency;
+  const asOfIso = asOf.toISOString();
+  const accounts: SandboxAccount[] = [];
+  let seq = 0;
+  const nextId = (prefix: string) => `${prefix}-${provider.provider_id}-${digits(r, 6)}${++seq}`;
+  const display = () => `****${digits(r, 4)}`;
+  const french = provider.provider_id === 1001 || fr;
+
+  const deposit = (type: 'CHECKING' | 'SAVINGS', productName: string, nickname: string, balance: number) => {
+    const accountId = nextId(type === 'CHECKING' ? 'chq' : 'sav');
+    const institution = String(int(r, 1, 999)).padStart(3, '0');
+    const transit = digits(r, 5);
+    const number = digits(r, 7);
+    accounts.push({
+      accountId,
+      category: 'DEPOSIT_ACCOUNT',
+      basic: {
+        accountId,
+        accountCategory: 'DEPOSIT_ACCOUNT',
+        accountType: type,
+        accountNumberDisplay: `****${number.slice(-4)}`,
+        productName,
+        nickname,
+        status: 'OPEN',
+        description: `${productName} ${number.slice(-4)}`,
+        currency: { currencyCode: currency },
+      },
+      details: {
+        currentBalance: balance,
+        availableBalance: money(balance - (type === 'CHECKING' ? int(r, 0, 150) : 0)),
+        balanceAsOf: asOfIso,
+        openingDayBalance: money(balance - int(r, -200, 200)),
+        interestRate: type === 'SAVINGS' ? money(0.5 + r() * 3) : 0.01,
+        interestRateType: 'VARIABLE',
+        lastActivityDate: isoDate(asOf),
+      },
+      paymentNetworks: provider.data_inventory.payment_networks
+        ? [
+            {
+              bankId: provider.country === 'US' ? digits(r, 9) : `${institution}${transit}`,
+              identifier: number,
+              identifierType: 'ACCOUNT_NUMBER',
+              type: provider.country === 'US' ? 'US_ACH' : 'CA_ACSS',
+              transferIn: true,
+              transferOut: true,
+            },
+          ]
+        : [],
+      seedParts: [seed, provider.provider_id, user.username, accountId],
+      openingBalance: balance,
+    });
+  };
+
+  deposit(
+    'CHECKING',
+    french ? 'Compte chèques Avantage' : 'Everyday Chequing',
+    french ? 'Compte courant' : 'Main chequing',
+    money(1500 + r() * 6000),
+  );
+  deposit(
+    'SAVINGS',
+    french ? 'Épargne à intérêt élevé' : 'High Interest Savings',
+    french ? 'Coussin' : 'Rainy day',
+    money(4000 + r() * 20000),
+  );
+
+  {
+    const accountId = nextId('loc');
+    const creditLine = int(r, 5, 25) * 1000;
+    const used = money(r() * creditLine * 0.6);
+    accounts.push({
+      accountId,
+      category: 'LOC_ACCOUNT',
+      basic: {
+        accountId,
+        accountCategory: 'LOC_ACCOUNT',
+        accountType: 'LINEOFCREDIT',
+        accountNumberDisplay: display(),
+        productName: french ? 'Marge de crédit personnelle' : 'Personal Line of Credit',
+        nickname: french ? 'Marge' : 'LOC',
+        status: 'OPEN',
+        description: french ? 'Marge de crédit' : 'Line of credit',
+        currency: { currencyCode: currency },
+      },
+      details: {
+        creditLine,
+        availableCredit: money(creditLine - used),
+        currentBalance: used,
+        balanceAsOf: asOfIso,
+        interestRate: money(6 + r() * 4),
+        interestRateType: 'VARIABLE',
+        minimumPaymentAmount: money(Math.max(25, used * 0.03)),
+        nextPaymentDate: isoDate(new Date(asOf.getTime() + int(r, 3, 27) * 86400000)),
+      },
+      paymentNetworks: [],
+      seedParts: [seed, provider.provider_id, user.username, accountId],
+      openingBalance: used,
+    });
+  }
+
+  if (provider.data_inventory.loans) {
+    const accountId = nextId('mtg');
+    const original = int(r, 250, 700) * 1000;
+    const principal = money(original * (0.45 + r() * 0.5));
+    accounts.push({
+      accountId,
+      category: 'LOAN_ACCOUNT',
+      basic: {
+        accountId,
+        accountCategory: 'LOAN_ACCOUNT',
+        accountType: 'MORTGAGE',
+        accountNumberDisplay: display(),
+        productName: french ? 'Prêt hypothécaire à taux fixe 5 ans' : '5-Year Fixed Mortgage',
+        nickname: french ? 'Maison' : 'Home',
+        status: 'OPEN',
+        description: french ? 'Hypothèque résidentielle' : 'Residential mortgage',
+        currency: { currencyCode: currency },
+      },
+      details: {
+        principalBalance: principal,
+        originalPrincipal: original,
+        balanceAsOf: asOfIso,
+        interestRate: money(3.5 + r() * 2.5),
+        interestRateType: 'FIXED',
+        loanTerm: 300,
+        paymentFrequency: 'MONTHLY',
+        nextPaymentAmount: money(original / 300 + principal * 0.004),
+        nextPaymentDate: isoDate(new Date(asOf.getTime() + int(r, 1, 28) * 86400000)),
+        originatingDate: isoDate(new Date(asOf.getTime() - int(r, 800, 3000) * 86400000)),
+      },
+      paymentNetworks: [],
+      seedParts: [seed, provider.provider_id, user.username, accountId],
+      openingBalance: principal,
+    });
+  }
+
+  if (provider.data_inventory.investments) {
+    const accountId = nextId('tfsa');
+    const cash = money(r() * 2000);
+    const holdings = [
+      { symbol: 'XIC', name: 'iShares Core S&P/TSX Capped Composite Index ETF' },
+      { symbol: 'VFV', name: 'Vanguard S&P 500 Index ETF' },
+      { symbol: 'ZAG', name: 'BMO Aggregate Bond Index ETF' },
+    ].map((h) => {
+      const units = int(r, 20, 400);
+      const unitPrice = money(15 + r() * 120);
+      return {
+        holdingId: `${accountId}-${h.symbol}`,
+        securityId: h.symbol,
+        securityIdType: 'TICKER',
+        holdingName: h.name,
+        holdingType: 'MUTUALFUND',
+        units,
+        unitPrice,
+        marketValue: money(units * unitPrice),
+        currency: { currencyCode: currency },
+      };
+    });
+    const value = money(cash + holdings.reduce((s, h) => s + h.marketValue, 0));
+    accounts.push({
+      accountId,
+      category: 'INVESTMENT_ACCOUNT',
+      basic: {
+        accountId,
+        accountCategory: 'INVESTMENT_ACCOUNT',
+        accountType: 'TFSA',
+        accountNumberDisplay: display(),
+        productName: french ? 'CELI autogéré' : 'Self-directed TFSA',
+        nickname: french ? 'CELI' : 'TFSA',
+        status: 'OPEN',
+        description: french ? "Compte d'épargne libre d'impôt" : 'Tax-Free Savings Account',
+        currency: { currencyCode: currency },
+      },
+      details: {
+        currentValue: value,
+        availableCashBalance: cash,
+        balanceAsOf: asOfIso,
+        holdings,
+      },
+      paymentNetworks: [],
+      seedParts: [seed, provider.provider_id, user.username, accountId],
+      openingBalance: value,
+    });
+  }
+
+  const email = `${first}.${last}`
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z.]/g, '');
+  const body = {
+    customerId,
+    name: { first, last },
+    dateOfBirth: `${int(r, 1955, 2002)}-${String(int(r, 1, 12)).padStart(2, '0')}-${String(int(r, 1, 28)).padStart(2, '0')}`,
+    email: [`${email}@example.${provider.country === 'US' ? 'com' : 'ca'}`],
+    addresses: [
+      {
+        line1: `${int(r, 10, 9999)} ${pick(r, STREETS)}`,
+        city: place.city,
+        region: place.region,
+        postalCode: place.postal,
+        country: provider.country,
+        type: 'HOME',
+      },
+    ],
+    telephones: [{ type: 'HOME', country: '1', number: `${int(r, 204, 905)}555${digits(r, 4)}` }],
+    accounts: accounts.map((a) => ({ accountId: a.accountId, relationship: 'PRIMARY' })),
+  };
+  return { customerId, body, accounts };
+}
+
+/** The account wrapped the FDX way: `{depositAccount:{…}}`, `{loanAccount:{…}}`, … */
+export function wrapAccount(account: SandboxAccount, details: boolean): Record<string, unknown> {
+  return { [WRAPPER[account.category]]: details ? { ...account.basic, ...account.details } : account.basic };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Transactions
+
+export interface SandboxTransaction {
+  /** Milliseconds since the epoch of postedTimestamp, for filtering. */
+  time: number;
+  body: Record<string, unknown>;
+}
+
+const DEBITS = [
+  ['Tim Hortons', 2, 18],
+  ['Loblaws', 20, 180],
+  ['Metro', 15, 160],
+  ['IGA', 12, 140],
+  ['Provigo', 15, 150],
+  ['Sobeys', 20, 170],
+  ['Canadian Tire', 10, 250],
+  ['Shoppers Drug Mart', 5, 90],
+  ['Pharmaprix', 5, 80],
+  ['Jean Coutu', 5, 70],
+  ['Petro-Canada', 30, 95],
+  ['Esso', 30, 95],
+  ['Couche-Tard', 3, 40],
+  ['SAQ', 15, 120],
+  ['Dollarama', 3, 40],
+  ['Simons', 30, 200],
+  ['Uber Eats', 15, 70],
+  ['Amazon.ca', 10, 200],
+  ['Indigo', 12, 80],
+  ['Cineplex', 12, 60],
+  ['Costco Wholesale', 60, 350],
+  ['STM', 3.75, 97],
+  ['Presto', 10, 60],
+] as const;
+const BILLS = [
+  ['Hydro-Québec', 60, 220],
+  ['Bell Canada', 70, 140],
+  ['Vidéotron', 50, 120],
+  ['Rogers', 60, 130],
+  ['Enbridge Gas', 40, 180],
+] as const;
+
+/** 24 months of an account's transactions up to `asOf`, newest last; hundreds per deposit account. */
+export function buildTransactions(account: SandboxAccount, asOf: Date): SandboxTransaction[] {
+  const r = prng(...account.seedParts, 'transactions', isoDate(asOf));
+  const end = Date.UTC(asOf.getUTCFullYear(), asOf.getUTCMonth(), asOf.getUTCDate());
+  const start = Date.UTC(asOf.getUTCFullYear() - 2, asOf.getUTCMonth(), asOf.getUTCDate());
+  const out: SandboxTransaction[] = [];
+  const wrapper = TX_WRAPPER[account.category];
+  const type = account.basic.accountType;
+  let n = 0;
+  const add = (day: number, description: string, amount: number, memo: 'DEBIT' | 'CREDIT', extra = {}) => {
+    const time = day + int(r, 7 * 3600, 22 * 3600) * 1000;
+    n += 1;
+    const pending = end - day < 2 * 86400000 && memo === 'DEBIT' && r() < 0.5;
+    out.push({
+      time,
+      body: {
+        [wrapper]: {
+          accountId: account.accountId,
+          transactionId: `${account.accountId}-t${String(n).padStart(5, '0')}`,
+          postedTimestamp: new Date(time).toISOString(),
+          transactionTimestamp: new Date(time - int(r, 0, 36) * 3600000).toISOString(),
+          description,
+          debitCreditMemo: memo,
+          amount: money(amount),
+          status: pending ? 'PENDING' : 'POSTED',
+          ...extra,
+        },
+      },
+    });
+  };
+  for (let day = start; day <= end; day += 86400000) {
+    const d = new Date(day);
+    const dom = d.getUTCDate();
+    if (account.category === 'DEPOSIT_ACCOUNT' && type === 'CHECKING') {
+      if (dom === 1 || dom === 15) add(day, 'Payroll deposit / Dépôt de paie', 1800 + r() * 900, 'CREDIT');
+      if (dom === 3) {
+        const [name, lo, hi] = pick(r, BILLS);
+        add(day, `${name} — bill payment`, lo + r() * (hi - lo), 'DEBIT');
+      }
+      if (dom === 20 && d.getUTCMonth() % 3 === 0)
+        add(day, 'GST/HST credit — Canada', 80 + r() * 40, 'CREDIT');
+      const count = r() < 0.55 ? int(r, 1, 2) : 0;
+      for (let i = 0; i < count; i++) {
+        const [name, lo, hi] = pick(r, DEBITS);
+        add(day, name, lo + r() * (hi - lo), 'DEBIT');
+      }
+      if (r() < 0.03)
+        add(day, `Interac e-Transfer from ${pick(r, [...FIRST_EN, ...FIRST_FR])}`, 20 + r() * 300, 'CREDIT');
+    } else if (account.category === 'DEPOSIT_ACCOUNT') {
+      if (dom === 2) add(day, 'Transfer from chequing / Virement', 100 + r() * 400, 'CREDIT');
+      if (dom === 28) add(day, 'Interest / Intérêts', 2 + r() * 30, 'CREDIT');
+      if (r() < 0.3) add(day, 'Online transfer to chequing', 20 + r() * 200, 'DEBIT');
+      if (r() < 0.25) add(day, 'Interac e-Transfer received', 15 + r() * 250, 'CREDIT');
+    } else if (account.category === 'LOC_ACCOUNT') {
+      if (r() < 0.25) add(day, pick(r, DEBITS)[0], 20 + r() * 400, 'DEBIT');
+      if (dom === 10) add(day, 'Payment — thank you / Paiement', 100 + r() * 500, 'CREDIT');
+      if (dom === 25) add(day, 'Interest charge', 10 + r() * 60, 'DEBIT');
+      if (r() < 0.2) add(day, 'Cash advance', 40 + r() * 200, 'DEBIT');
+    } else if (account.category === 'LOAN_ACCOUNT') {
+      if (dom === 1 || dom === 15)
+        add(day, 'Mortgage payment / Versement hypothécaire', 900 + r() * 300, 'CREDIT');
+      if (dom === 28) add(day, 'Interest / Intérêts', 600 + r() * 200, 'DEBIT');
+      if (r() < 0.2) add(day, 'Property tax instalment', 80 + r() * 150, 'DEBIT');
+    } else {
+      if (dom === 5) add(day, 'Contribution / Cotisation', 250 + r() * 250, 'CREDIT');
+      if (r() < 0.3) add(day, `Buy ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 100 + r() * 900, 'DEBIT');
+      if (r() < 0.15) add(day, `Dividend ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 5 + r() * 60, 'CREDIT');
+      if (r() < 0.1) add(day, `Sell ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 100 + r() * 700, 'CREDIT');
+    }
+  }
+  out.sort((a, b) => a.time - b.time);
+  return out;
+}

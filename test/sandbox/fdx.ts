@@ -1,0 +1,301 @@
+/**
+ * FDX v5 data API under /api/fdx/5: accounts, account, transactions, payment networks, current customer.
+ * Bearer access tokens from the authorization_code grant; each data cluster needs its scope; FDX error bodies
+ * with the documented code → HTTP status table and the ob-correlation-id / ob-trace-id headers.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import {
+  buildCustomer,
+  buildTransactions,
+  findProvider,
+  findUser,
+  type SandboxAccount,
+  type SandboxCustomer,
+  type SandboxTransaction,
+  wrapAccount,
+} from './data.ts';
+import type { Faults } from './faults.ts';
+import { bearer, sendJson } from './http.ts';
+import type { Connection, SandboxState } from './state.ts';
+
+/** The documented FDX error codes and the HTTP status each comes with. */
+export const FDX_ERRORS = {
+  401: { status: 400, message: 'Invalid input' },
+  403: { status: 403, message: 'Subscription not found' },
+  500: { status: 500, message: 'Internal server error' },
+  501: { status: 405, message: 'Subsystem unavailable' },
+  503: { status: 503, message: 'Scheduled maintenance' },
+  601: { status: 404, message: 'Customer not found' },
+  602: { status: 401, message: 'Customer not authorized' },
+  701: { status: 404, message: 'Account not found' },
+  702: { status: 400, message: 'Invalid start or end date' },
+  703: { status: 400, message: 'Invalid date range' },
+  704: { status: 422, message: 'Account type not supported' },
+  705: { status: 409, message: 'Account is closed' },
+  1107: { status: 404, message: 'Data not found for request parameters' },
+  1203: { status: 406, message: 'Content type not supported' },
+  1207: { status: 429, message: 'Too many requests' },
+} as const;
+export type FdxCode = keyof typeof FDX_ERRORS;
+
+export class FdxError extends Error {
+  constructor(
+    readonly code: FdxCode,
+    readonly debugMessage: string,
+    /** Overrides the table's status: the seed documents 400 for a missing, invalid or expired token. */
+    readonly status: number = FDX_ERRORS[code].status,
+  ) {
+    super(FDX_ERRORS[code].message);
+    this.name = this.constructor.name;
+  }
+}
+
+interface Deps {
+  provider: Provider;
+  state: SandboxState;
+  seed: string;
+  asOf: Date;
+  faults: Faults;
+}
+
+interface Access {
+  connection: Connection;
+  scopes: Set<string>;
+  customer: SandboxCustomer;
+  /** The accounts of this connection (the ones the customer ticked). */
+  accounts: SandboxAccount[];
+}
+
+const DEFAULT_LIMIT = 25;
+const MAX_LIMIT = 1000;
+
+export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
+  const customers = new Map<string, SandboxCustomer>();
+  const transactions = new Map<string, SandboxTransaction[]>();
+
+  const customerOf = (providerId: number, username: string): SandboxCustomer | undefined => {
+    const key = `${providerId}:${username}`;
+    let customer = customers.get(key);
+    if (!customer) {
+      const bank = findProvider(providerId);
+      const user = findUser(username);
+      if (!bank || !user) return undefined;
+      customer = buildCustomer(seed, bank, user, asOf);
+      customers.set(key, customer);
+    }
+    return customer;
+  };
+
+  const transactionsOf = (account: SandboxAccount) => {
+    let list = transactions.get(account.accountId);
+    if (!list) {
+      list = buildTransactions(account, asOf);
+      transactions.set(account.accountId, list);
+    }
+    return list;
+  };
+
+  async function access(req: IncomingMessage): Promise<Access> {
+    const token = bearer(req);
+    if (!token) throw new FdxError(401, 'missing Authorization: Bearer access token', 400);
+    const at = await provider.AccessToken.find(token);
+    if (!at) throw new FdxError(401, 'the access token is invalid or expired: get a new one', 400);
+    const connection = at.grantId ? state.data.connections[at.grantId] : undefined;
+    if (!connection) throw new FdxError(401, 'the access token is not one of a customer connection', 400);
+    if (connection.revoked_at) {
+      throw new FdxError(602, 'the consent was revoked: drop the refresh token and authorize again');
+    }
+    const customer = customerOf(connection.provider_id, connection.username);
+    if (!customer) throw new FdxError(601, 'no customer behind this connection');
+    const accounts = customer.accounts.filter((a) => connection.accountIds.includes(a.accountId));
+    return { connection, scopes: at.scopes, customer, accounts };
+  }
+
+  const need = (a: Access, scope: string, what: string) => {
+    if (!a.scopes.has(scope))
+      throw new FdxError(403, `${what} needs the ${scope} data cluster, which was not granted`);
+  };
+
+  const accountOf = (a: Access, id: string): SandboxAccount => {
+    const account = a.accounts.find((x) => x.accountId === id);
+    if (!account) throw new FdxError(701, `no account ${id} in this connection`);
+    return account;
+  };
+
+  const paging = (url: URL, defaultLimit: number) => {
+    const offsetRaw = url.searchParams.get('offset');
+    const limitRaw = url.searchParams.get('limit');
+    const offset = offsetRaw === null || offsetRaw === '' ? 0 : Number(offsetRaw);
+    const limit = limitRaw === null || limitRaw === '' ? defaultLimit : Number(limitRaw);
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new FdxError(401, 'offset must be a non-negative integer');
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new FdxError(401, `limit must be an integer from 1 to ${MAX_LIMIT}`);
+    }
+    return { offset, limit };
+  };
+
+  /** One page of `items`, FDX-style: page.nextOffset/totalElements and links.next.href. */
+  const page = <T>(url: URL, items: T[], defaultLimit: number) => {
+    const { offset, limit } = paging(url, defaultLimit);
+    if (offset > 0 && offset >= items.length) {
+      throw new FdxError(1107, `offset ${offset} is past the last of ${items.length} items`);
+    }
+    const slice = items.slice(offset, offset + limit);
+    const next = offset + limit < items.length ? offset + limit : undefined;
+    const links: Record<string, { href: string }> = {};
+    if (next !== undefined) {
+      const href = new URL(url.pathname + url.search, 'http://x');
+      href.searchParams.set('offset', String(next));
+      href.searchParams.set('limit', String(limit));
+      links.next = { href: href.pathname + href.search };
+    }
+    if (offset > 0) {
+      const href = new URL(url.pathname + url.search, 'http://x');
+      href.searchParams.set('offset', String(Math.max(0, offset - limit)));
+      href.searchParams.set('limit', String(limit));
+      links.prev = { href: href.pathname + href.search };
+    }
+    return {
+      page: { ...(next !== undefined ? { nextOffset: String(next) } : {}), totalElements: items.length },
+      links,
+      slice,
+    };
+  };
+
+  const resultType = (url: URL): 'lightweight' | 'details' => {
+    const value = url.searchParams.get('resultType') ?? 'lightweight';
+    if (value !== 'lightweight' && value !== 'details') {
+      throw new FdxError(401, 'resultType must be lightweight or details');
+    }
+    return value;
+  };
+
+  const parseTime = (value: string | null, name: string, endOfDay: boolean): number | undefined => {
+    if (value === null || value === '') return undefined;
+    const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value);
+    if (!dateOnly && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+      throw new FdxError(702, `${name} must be an ISO 8601 date (YYYY-MM-DD) or date-time`);
+    }
+    const t = Date.parse(dateOnly ? `${value}T00:00:00Z` : value);
+    if (Number.isNaN(t)) throw new FdxError(702, `${name} ${value} is not a valid date`);
+    return dateOnly && endOfDay ? t + 86400000 - 1 : t;
+  };
+
+  async function route(
+    req: IncomingMessage,
+    path: string,
+    url: URL,
+  ): Promise<{ status: number; body: unknown }> {
+    if (req.method !== 'GET') throw new FdxError(501, `${req.method} is not supported on ${path}`);
+    const accept = req.headers.accept;
+    if (accept && !/(application\/json|application\/\*|\*\/\*|\+json)/i.test(accept)) {
+      throw new FdxError(1203, `the API answers application/json; Accept was ${accept}`);
+    }
+    const a = await access(req);
+    need(a, 'ACCOUNT_BASIC', 'every FDX call');
+
+    if (path === '/api/fdx/5/accounts') {
+      const details = resultType(url) === 'details';
+      if (details) need(a, 'ACCOUNT_DETAILED', 'resultType=details');
+      let list = a.accounts;
+      const ids = url.searchParams.get('accountIds');
+      if (ids !== null) {
+        const wanted = ids
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        if (wanted.length === 0) throw new FdxError(401, 'accountIds is empty');
+        list = wanted.map((id) => accountOf(a, id));
+      }
+      const { page: p, links, slice } = page(url, list, DEFAULT_LIMIT);
+      return { status: 200, body: { page: p, links, accounts: slice.map((x) => wrapAccount(x, details)) } };
+    }
+
+    const customerMatch = path === '/api/fdx/5/customers/current';
+    if (customerMatch) {
+      const personal = a.scopes.has('CUSTOMER_PERSONAL');
+      const contact = a.scopes.has('CUSTOMER_CONTACT');
+      if (!personal && !contact) {
+        throw new FdxError(
+          403,
+          'customers/current needs CUSTOMER_PERSONAL or CUSTOMER_CONTACT, neither was granted',
+        );
+      }
+      const c = a.customer.body;
+      return {
+        status: 200,
+        body: {
+          customerId: c.customerId,
+          ...(personal ? { name: c.name, dateOfBirth: c.dateOfBirth } : {}),
+          ...(contact ? { email: c.email, addresses: c.addresses, telephones: c.telephones } : {}),
+          accounts: a.accounts.map((x) => ({ accountId: x.accountId, relationship: 'PRIMARY' })),
+        },
+      };
+    }
+
+    const m = /^\/api\/fdx\/5\/accounts\/([^/]+)(?:\/(transactions|payment-networks))?$/.exec(path);
+    if (!m) throw new FdxError(1107, `no FDX resource at ${path}`);
+    const account = accountOf(a, decodeURIComponent(m[1] as string));
+    if (!m[2]) {
+      const details = a.scopes.has('ACCOUNT_DETAILED');
+      return { status: 200, body: wrapAccount(account, details) };
+    }
+    if (m[2] === 'transactions') {
+      need(a, 'TRANSACTIONS', 'transactions');
+      if (account.basic.status === 'CLOSED')
+        throw new FdxError(705, `account ${account.accountId} is closed`);
+      const start = parseTime(url.searchParams.get('startTime'), 'startTime', false);
+      const end = parseTime(url.searchParams.get('endTime'), 'endTime', true);
+      if (start !== undefined && end !== undefined && start > end) {
+        throw new FdxError(703, 'startTime is after endTime');
+      }
+      const list = transactionsOf(account).filter(
+        (t) => (start === undefined || t.time >= start) && (end === undefined || t.time <= end),
+      );
+      const { page: p, links, slice } = page(url, list, 100);
+      return { status: 200, body: { page: p, links, transactions: slice.map((t) => t.body) } };
+    }
+    // payment-networks
+    const bank = findProvider(a.connection.provider_id);
+    if (!bank?.data_inventory.payment_networks) {
+      throw new FdxError(501, `provider ${a.connection.provider_id} does not offer payment networks`);
+    }
+    need(a, 'ACCOUNT_PAYMENTS', 'payment-networks');
+    if (account.category !== 'DEPOSIT_ACCOUNT') {
+      throw new FdxError(704, `payment networks exist only for deposit accounts, not ${account.category}`);
+    }
+    const { page: p, links, slice } = page(url, account.paymentNetworks, DEFAULT_LIMIT);
+    return { status: 200, body: { page: p, links, paymentNetworks: slice } };
+  }
+
+  return {
+    async handle(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<boolean> {
+      if (path !== '/api/fdx/5' && !path.startsWith('/api/fdx/5/')) return false;
+      const correlation = String(
+        req.headers['ob-correlation-id'] ?? req.headers['x-correlation-id'] ?? randomUUID(),
+      );
+      const headers = { 'ob-correlation-id': correlation, 'ob-trace-id': randomUUID() };
+      const fault = faults.take('fdx', req.headers['x-sandbox-fault']);
+      if (fault) {
+        for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+        if (await faults.apply(fault, res, 'fdx')) return true;
+      }
+      try {
+        const { status, body } = await route(req, path, url);
+        sendJson(res, status, body, headers);
+      } catch (error) {
+        if (!(error instanceof FdxError)) throw error;
+        sendJson(
+          res,
+          error.status,
+          { code: String(error.code), message: error.message, debugMessage: error.debugMessage },
+          headers,
+        );
+      }
+      return true;
+    },
+  };
+}
