@@ -51,8 +51,6 @@ async function partner(ctx, next) {
       await new Promise((resolve) => setTimeout(resolve, 1500));
       ctx.type = 'application/json';
       ctx.body = '{"late":true}';
-    } else if (kind === 'drop') {
-      ctx.req.socket.destroy();
     }
     return;
   }
@@ -88,9 +86,34 @@ async function partner(ctx, next) {
     return;
   }
   if (url.pathname === '/__authorize') {
+    // A bank in one line: with bank=approve it sends the customer straight back with a code.
     record(key, { path: url.pathname, method: ctx.method, query: url.search });
+    const redirect = url.searchParams.get('redirect_uri');
+    if (url.searchParams.get('bank') === 'approve' && redirect) {
+      const back = new URL(redirect);
+      back.searchParams.set('code', 'bank-code');
+      back.searchParams.set('state', url.searchParams.get('state') ?? '');
+      ctx.redirect(back.href);
+      return;
+    }
     ctx.type = 'text/html';
     ctx.body = '<!doctype html><title>bank</title><p>bank</p>';
+    return;
+  }
+  if (url.pathname === '/__page.html') {
+    // A partner page in a frame: the element from source, window.open blocked as a popup blocker does.
+    const self = `${ctx.origin}/__page.html?key=${key}`;
+    const attributes = [
+      'client-id="dc-test-client"',
+      `authorize-url="${ctx.origin}/__authorize?key=${key}&amp;bank=approve"`,
+      `redirect-uri="${self}"`,
+      'provider-id="1000"',
+      `exchange-url="/__exchange/ok?key=${key}"`,
+    ].join(' ');
+    ctx.type = 'text/html';
+    ctx.body = `<!doctype html><html lang="en"><title>partner</title>
+      <script type="module">window.open = () => null; await import('/widget/index.ts'); window.ready = true;</script>
+      <flinks-connect ${attributes}></flinks-connect>`;
     return;
   }
   return next();

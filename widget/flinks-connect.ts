@@ -22,7 +22,7 @@ import {
   validateConfig,
 } from '../core/src/index.ts';
 import { styles } from './flinks-connect.styles.ts';
-import { CALLBACK_CHANNEL, isCallbackMessage, wasRelayed } from './relay.ts';
+import { CALLBACK_CHANNEL, isCallbackMessage, redirectedHere, SESSION_KEY, wasRelayed } from './relay.ts';
 import { resolveLang, type Strings, stringsFor } from './strings.ts';
 
 /** What `connect()` of a {@link FlowDriver} ends with. */
@@ -77,7 +77,6 @@ interface Attempt {
 }
 
 const CONFIG_KEYS = ['clientId', 'authorizeUrl', 'redirectUri', 'scope', 'providerId', 'issuer'] as const;
-const SESSION_KEY = 'flinks-connect:session:';
 const CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state'];
 const POPUP_NAME = 'flinks-connect';
 const POPUP_WIDTH = 480;
@@ -105,7 +104,8 @@ let resumedOnce = false;
  *
  * @csspart button - The main connect button.
  * @csspart status - The live status line (progress, success, errors).
- * @csspart retry - The retry button shown after an error or exit.
+ * @csspart retry - The retry button shown after an error.
+ * @csspart cancel - The cancel button shown while the bank's window is open.
  * @csspart picker - The bank picker panel.
  * @csspart item - One bank in the picker's list.
  *
@@ -220,7 +220,13 @@ export class FlinksConnect extends LitElement {
       this.#channel = new BroadcastChannel(CALLBACK_CHANNEL);
       this.#channel.addEventListener('message', this.#onBroadcast);
     }
-    if (this.mode === 'redirect' && !resumedOnce && !wasRelayed() && isCallback(new URL(location.href))) {
+    const here = new URL(location.href);
+    if (
+      !resumedOnce &&
+      !wasRelayed() &&
+      isCallback(here) &&
+      (this.mode === 'redirect' || redirectedHere(window, here))
+    ) {
       resumedOnce = true;
       void this.#resume();
     }
@@ -232,7 +238,7 @@ export class FlinksConnect extends LitElement {
     this.#channel?.close();
     this.#channel = undefined;
     this.#stopWatch();
-    this.#attempt?.abort.abort();
+    this.#abortExchange();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -245,9 +251,16 @@ export class FlinksConnect extends LitElement {
    */
   open(): void {
     const current = this.#attempt;
-    if (current && (this._state === 'authorizing' || this._state === 'exchanging')) {
-      if (current.popup && !current.popup.closed) current.popup.focus();
-      return;
+    if (current && this._state === 'exchanging') return;
+    if (current && this._state === 'authorizing') {
+      // Never a second flow while the bank's window is open: bring it to the front instead.
+      if (!current.popup?.closed) {
+        current.popup?.focus();
+        return;
+      }
+      // Its window is gone (or its handle severed by COOP): that attempt cannot come back to the front.
+      this.#endAttempt();
+      this.#exit({ reason: 'closed' });
     }
     this.#begin();
     if (this.driver) {
@@ -282,14 +295,21 @@ export class FlinksConnect extends LitElement {
 
   /** Ends the current attempt (closing its popup, aborting its exchange) with `flinks-exit` reason `cancelled`. */
   close(): void {
-    const attempt = this.#attempt;
-    if (!attempt || !this.#active()) return;
+    if (this._state === 'exchanging') {
+      this.#abortExchange();
+      return;
+    }
+    if (!this.#attempt || !this.#active()) return;
     this.#endAttempt();
     this.#exit({ reason: 'cancelled' });
   }
 
-  /** Back to idle: ends any attempt without an event and clears the status. */
+  /**
+   * Back to idle with the status cleared. An exchange in flight is aborted and reported as `EXCHANGE_ABORTED`
+   * (the partner's server may or may not have used the code); anything else ends without an event.
+   */
   reset(): void {
+    this.#abortExchange();
     this.#endAttempt();
     this._error = undefined;
     this.#setState('idle');
@@ -621,6 +641,17 @@ export class FlinksConnect extends LitElement {
     }
   }
 
+  #abortExchange(): void {
+    if (this._state !== 'exchanging') return;
+    this.#endAttempt();
+    this.#fail(
+      new FlinksConnectError(
+        ErrorCode.EXCHANGE_ABORTED,
+        'The exchange was cancelled by the page before the exchange endpoint answered.',
+      ),
+    );
+  }
+
   /** Closes the attempt's popup, stops its watch and aborts its exchange. */
   #endAttempt(): void {
     const attempt = this.#attempt;
@@ -697,6 +728,10 @@ export class FlinksConnect extends LitElement {
     this.open();
   };
 
+  #onCancel = (): void => {
+    this.close();
+  };
+
   #status(t: Strings): TemplateResult | string {
     switch (this._state) {
       case 'authorizing':
@@ -718,6 +753,7 @@ export class FlinksConnect extends LitElement {
     const t = this.#t();
     const busy = this._state === 'exchanging';
     const retry = this._state === 'error';
+    const cancel = this._state === 'authorizing' && this.#attempt?.mode === 'popup';
     return html`
       <button part="button" type="button" ?disabled=${busy} aria-busy=${busy ? 'true' : nothing}
         @click=${this.#onClick}><slot>${t.connect}</slot></button>
@@ -726,6 +762,11 @@ export class FlinksConnect extends LitElement {
         ${
           retry
             ? html`<button part="retry" class="secondary" type="button" @click=${this.#onRetry}>${t.retry}</button>`
+            : nothing
+        }
+        ${
+          cancel
+            ? html`<button part="cancel" class="secondary" type="button" @click=${this.#onCancel}>${t.cancel}</button>`
             : nothing
         }
       </div>

@@ -19,7 +19,18 @@ export function isCallbackMessage(data: unknown): data is CallbackMessage {
   );
 }
 
+/** Where a tab that navigates to the bank itself keeps its session id, by state. */
+export const SESSION_KEY = 'flinks-connect:session:';
+
 let relayed = false;
+
+export function redirectedHere(win: Window, url: URL): boolean {
+  try {
+    return win.sessionStorage.getItem(SESSION_KEY + url.searchParams.get('state')) !== null;
+  } catch {
+    return false; // storage denied (sandboxed frame): nothing could have been saved there either
+  }
+}
 
 /** True once this page handed its callback to another window: no element here should resume it. */
 export function wasRelayed(): boolean {
@@ -35,6 +46,8 @@ export function relayCallback(win: Window = window): boolean {
   const url = new URL(win.location.href);
   if (!isCallback(url)) return false;
   if (win.document.querySelector('flinks-connect[mode="redirect"]')) return false;
+  // This tab went to the bank itself (redirect mode, or a blocked popup's fallback): the element resumes here.
+  if (redirectedHere(win, url)) return false;
   const message: CallbackMessage = { type: CALLBACK_MESSAGE, url: url.href };
   const opener = win.opener as Window | null;
   // Without an opener (COOP severs it) the channel is the only way back; an element only accepts a

@@ -1,0 +1,71 @@
+import { expect } from '@esm-bundle/chai';
+import type { FlinksConnect } from '../../widget/index.ts';
+import { _key, _log, _wait } from './_helpers.ts';
+
+/** Waits until the frame's current document has loaded the widget, and returns its element. */
+async function _frameElement(frame: HTMLIFrameElement, until: (el: FlinksConnect) => boolean) {
+  for (let i = 0; i < 100; i++) {
+    const win = frame.contentWindow as (Window & { ready?: boolean }) | null;
+    const el = win?.ready ? win.document.querySelector('flinks-connect') : null;
+    if (el && until(el)) return el;
+    await _wait(40);
+  }
+  throw new Error('the framed partner page never got there');
+}
+
+describe('<flinks-connect> when the popup is blocked', () => {
+  it('emits POPUP_BLOCKED, falls back to a full-page redirect and finishes on the redirect-uri page', async () => {
+    const key = _key();
+    const frame = document.createElement('iframe');
+    frame.title = 'partner page';
+    frame.src = `/__page.html?key=${key}`;
+    document.body.append(frame);
+    try {
+      const el = await _frameElement(frame, () => true);
+      await el.updateComplete;
+      const events: { name: string; detail: Record<string, unknown> }[] = [];
+      el.addEventListener('flinks-event', (e) => events.push({ name: e.detail.name, detail: e.detail }));
+      el.shadowRoot?.querySelector<HTMLButtonElement>('[part~="button"]')?.click();
+      // The bank answers, the frame comes back to the redirect-uri page, whose element resumes the flow.
+      const back = await _frameElement(frame, (e) => e.state === 'connected');
+      expect(events.map((e) => [e.name, e.detail.code ?? e.detail.mode])).to.deep.equal([
+        ['flinks-open', undefined],
+        ['flinks-error', 'POPUP_BLOCKED'],
+        ['flinks-authorize', 'redirect'],
+      ]);
+      const url = new URL(frame.contentWindow?.location.href ?? '');
+      expect(url.searchParams.has('code')).to.equal(false);
+      expect(url.searchParams.has('state')).to.equal(false);
+      expect(url.searchParams.get('key')).to.equal(key);
+      const requests = await _log(key);
+      expect(requests.map((r) => `${r.method} ${r.path}`)).to.deep.equal([
+        'GET /__authorize',
+        'POST /__exchange/ok',
+      ]);
+      expect(JSON.parse(requests[1]?.body ?? '{}').code).to.equal('bank-code');
+      expect(back.state).to.equal('connected');
+    } finally {
+      frame.remove();
+    }
+  });
+
+  it('stays on the page with no-redirect-fallback', async () => {
+    const key = _key();
+    const frame = document.createElement('iframe');
+    frame.title = 'partner page';
+    frame.src = `/__page.html?key=${key}`;
+    document.body.append(frame);
+    try {
+      const el = await _frameElement(frame, () => true);
+      el.toggleAttribute('no-redirect-fallback', true);
+      await el.updateComplete;
+      el.shadowRoot?.querySelector<HTMLButtonElement>('[part~="button"]')?.click();
+      await _wait(300);
+      expect(el.state).to.equal('error');
+      expect(frame.contentWindow?.document.querySelector('flinks-connect')).to.equal(el);
+      expect(await _log(key)).to.deep.equal([]);
+    } finally {
+      frame.remove();
+    }
+  });
+});
