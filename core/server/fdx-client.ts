@@ -23,6 +23,8 @@ export interface FdxClientOptions extends HttpOptions {
   access_token?: string;
   /** Called before each request; called again with `rejected` once if Flinks refuses that token. */
   getAccessToken?: AccessTokenSource;
+  /** Sees every {@link FdxError} before it is thrown; may throw another error instead (e.g. on FDX 602). */
+  onError?: (error: FdxError) => void | Promise<void>;
 }
 
 export interface FdxCallOptions {
@@ -73,18 +75,16 @@ function fdxCode(json: unknown): number | undefined {
 }
 
 /**
- * True when the answer says the access token itself was refused (expired or invalid), as opposed to a data error.
- * Flinks documents a 400 for that; OAuth resource servers answer 401 with `invalid_token` (RFC 6750 §3.1).
+ * True when the answer may mean the access token was refused (expired or invalid) rather than the data request:
+ * Flinks documents HTTP 400 for that (FDX code 401, "invalid input", the same as a bad parameter), OAuth resource
+ * servers answer 401 `invalid_token` (RFC 6750 §3.1). FDX 602 (consent revoked) is not a token problem.
  */
 export function isTokenRejected(result: Pick<HttpResult, 'response' | 'json'>): boolean {
   const { response, json } = result;
   if (response.status !== 400 && response.status !== 401) return false;
-  const challenge = response.headers.get('www-authenticate') ?? '';
-  if (/invalid_token/i.test(challenge)) return true;
-  const body = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
-  if (body.error === 'invalid_token') return true;
-  // A 401 without FDX's 602 (consent revoked) is an authentication failure of the token.
-  return response.status === 401 && fdxCode(json) === undefined;
+  if (/invalid_token/i.test(response.headers.get('www-authenticate') ?? '')) return true;
+  const code = fdxCode(json);
+  return code === undefined || code === 401;
 }
 
 /** Builds an {@link FdxError} from a non-2xx FDX answer. */
@@ -145,7 +145,11 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
         });
       }
     }
-    if (!result.response.ok) throw toFdxError(result, what);
+    if (!result.response.ok) {
+      const error = toFdxError(result, what);
+      await options.onError?.(error);
+      throw error;
+    }
     if (typeof result.json !== 'object' || result.json === null) {
       throw new FlinksServerError(
         ServerErrorCode.INVALID_RESPONSE,

@@ -1,3 +1,22 @@
+export {
+  type AdminClient,
+  type AdminClientOptions,
+  createAdminClient,
+  type Provider,
+  type ProviderDetails,
+  type Recipient,
+  type Registration,
+  type RegistrationStatus,
+  type WaitForActiveOptions,
+} from './admin.ts';
+export {
+  type Connection,
+  type Connections,
+  type ConnectionsOptions,
+  createConnections,
+  createMemoryTokenStore,
+  type TokenStore,
+} from './connections.ts';
 export { FdxError, FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
 export {
   checkSameOrigin,
@@ -16,6 +35,8 @@ export {
   type FdxClientOptions,
   type FdxTransactionsParams,
 } from './fdx-client.ts';
+export { createFileTokenStore } from './file-store.ts';
 export { type AccessTokenSource, type HttpOptions, parseRetryAfter } from './http.ts';
 export { toNodeHandler, toWebRequest, writeWebResponse } from './node.ts';
 export { DEFAULT_TOKEN_TIMEOUT_MS, type TokenEndpointOptions, type Tokens } from './token-endpoint.ts';
+export { createTokenManager, type TokenManager, type TokenManagerOptions } from './token-manager.ts';

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  createExchangeHandler,
+  createFdxClient,
+  type ExchangeHandlerOptions,
+  type FlinksServerError,
+  type Tokens,
+} from '../../../core/server/index.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
+import { authorize, REDIRECT_URI, recipient } from './_sandbox.ts';
+
+let sandbox: Sandbox;
+const client = recipient();
+before(async () => {
+  sandbox = await startSandbox({ clients: [client] });
+});
+after(() => sandbox.close());
+
+function handler(overrides: Partial<ExchangeHandlerOptions> = {}) {
+  const errors: FlinksServerError[] = [];
+  const received: Tokens[] = [];
+  const handle = createExchangeHandler({
+    token_url: sandbox.tokenUrl,
+    issuer: sandbox.issuer,
+    client_id: client.client_id,
+    client_secret: client.client_secret,
+    redirect_uris: [REDIRECT_URI],
+    onTokens: ({ tokens }) => {
+      received.push(tokens);
+    },
+    onError: (error) => errors.push(error),
+    ...overrides,
+  });
+  const post = (body: unknown) =>
+    handle(
+      new Request('http://localhost:5999/api/flinks/exchange', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Sec-Fetch-Site': 'same-origin' },
+        body: JSON.stringify(body),
+      }),
+    );
+  return { post, errors, received };
+}
+
+/** Everything the browser or a log could see of a failed exchange. */
+function visible(text: string, errors: FlinksServerError[]): string {
+  const parts = [text];
+  for (const error of errors) {
+    let e: unknown = error;
+    while (e instanceof Error) {
+      parts.push(e.message, String(e.stack), JSON.stringify(e));
+      e = e.cause;
+    }
+    parts.push(JSON.stringify(e ?? null));
+  }
+  return parts.join('\n');
+}
+
+describe('exchange handler against the sandbox', () => {
+  for (const [auth, format] of [
+    ['client_secret_post', 'form'],
+    ['client_secret_post', 'json'],
+    ['client_secret_basic', 'form'],
+    ['client_secret_basic', 'json'],
+  ] as const) {
+    it(`exchanges a real code (${auth}, ${format} body) and the tokens read FDX accounts`, async () => {
+      const body = await authorize(sandbox, client);
+      const { post, received } = handler({
+        client_auth: auth,
+        body_format: format,
+        onTokens: async ({ tokens, provider_id }) => {
+          const fdx = createFdxClient({ base_url: sandbox.fdxUrl, access_token: tokens.access_token });
+          const { accounts } = await fdx.accounts();
+          received.push(tokens);
+          return { provider_id, accounts: accounts.length };
+        },
+      });
+      const response = await post(body);
+      const text = await response.text();
+      assert.equal(response.status, 200, text);
+      const answer = JSON.parse(text);
+      assert.equal(answer.provider_id, '1000');
+      assert.ok(answer.accounts > 0);
+      const tokens = received[0];
+      assert.ok(tokens?.access_token && tokens.refresh_token);
+      assert.ok(!text.includes(tokens.access_token) && !text.includes(tokens.refresh_token));
+    });
+  }
+
+  it('answers 502 invalid_client for a wrong secret, without the secret anywhere', async () => {
+    const body = await authorize(sandbox, client);
+    const { post, errors } = handler({ client_secret: 'wrong-secret-value-123' });
+    const response = await post(body);
+    const text = await response.text();
+    assert.equal(response.status, 502);
+    const answer = JSON.parse(text);
+    assert.equal(answer.error, 'TOKEN_REQUEST_FAILED');
+    assert.equal(answer.flinks_error, 'invalid_client');
+    const all = visible(text, errors);
+    for (const secret of ['wrong-secret-value-123', client.client_secret, body.code_verifier]) {
+      assert.ok(!all.includes(secret), `leaked ${secret}`);
+    }
+  });
+
+  it('answers 502 invalid_grant when a code is used twice', async () => {
+    const body = await authorize(sandbox, client);
+    const { post, errors, received } = handler();
+    assert.equal((await post(body)).status, 200);
+    const second = await post(body);
+    const text = await second.text();
+    assert.equal(second.status, 502);
+    assert.equal(JSON.parse(text).flinks_error, 'invalid_grant');
+    const tokens = received[0];
+    assert.ok(tokens);
+    const all = visible(text, errors);
+    assert.ok(!all.includes(tokens.access_token) && !all.includes(body.code_verifier));
+  });
+
+  it('answers 502 invalid_grant for a wrong code_verifier', async () => {
+    const body = await authorize(sandbox, client);
+    const { post, received } = handler();
+    const response = await post({ ...body, code_verifier: 'x'.repeat(43) });
+    assert.equal(response.status, 502);
+    assert.equal((await response.json()).flinks_error, 'invalid_grant');
+    assert.equal(received.length, 0);
+  });
+
+  it('answers 502 invalid_grant when redirect_uri differs from the one sent to /authorize', async () => {
+    const other = 'http://localhost:5999/other-callback';
+    const twoUris = recipient({ redirect_uris: [REDIRECT_URI, other] });
+    sandbox.addClient(twoUris);
+    const body = await authorize(sandbox, twoUris);
+    const { post } = handler({
+      client_id: twoUris.client_id,
+      client_secret: twoUris.client_secret,
+      redirect_uris: [REDIRECT_URI, other],
+    });
+    const response = await post({ ...body, redirect_uri: other });
+    assert.equal(response.status, 502);
+    assert.equal((await response.json()).flinks_error, 'invalid_grant');
+  });
+
+  it('refuses a redirect_uri outside its allow-list before calling Flinks', async () => {
+    const body = await authorize(sandbox, client);
+    const { post } = handler({ redirect_uris: ['http://localhost:5999/elsewhere'] });
+    const response = await post(body);
+    assert.equal(response.status, 400);
+    assert.equal((await response.json()).error, 'REDIRECT_URI_NOT_ALLOWED');
+    // The code was not spent: a correct handler can still use it.
+    assert.equal((await handler().post(body)).status, 200);
+  });
+});

@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  createConnections,
+  createFdxClient,
+  FdxError,
+  isFlinksServerError,
+  type Tokens,
+} from '../../../core/server/index.ts';
+import type { FdxDepositAccount, FdxTransactions } from '../../../core/src/index.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
+import { connect, control, countingFetch, recipient } from './_sandbox.ts';
+
+let sandbox: Sandbox;
+const client = recipient();
+let tokens: Tokens;
+before(async () => {
+  sandbox = await startSandbox({ clients: [client] });
+  tokens = await connect(sandbox, client);
+});
+after(() => sandbox.close());
+
+const fdx = (overrides: Parameters<typeof createFdxClient>[0] | object = {}) =>
+  createFdxClient({ base_url: sandbox.fdxUrl, access_token: tokens.access_token, ...overrides });
+
+function depositOf(account: object): FdxDepositAccount | undefined {
+  return 'depositAccount' in account ? (account.depositAccount as FdxDepositAccount) : undefined;
+}
+
+describe('FDX client against the sandbox', () => {
+  it('reads accounts lightweight and with details, one account, the customer and payment networks', async () => {
+    const client = fdx();
+    const light = await client.accounts();
+    assert.ok(light.accounts.length > 0);
+    const detailed = await client.accounts({ resultType: 'details' });
+    const deposit = detailed.accounts.map(depositOf).find(Boolean);
+    assert.ok(deposit, 'a deposit account');
+    assert.equal(typeof deposit.currentBalance, 'number');
+    assert.equal(
+      depositOf(light.accounts.find((a) => depositOf(a)?.accountId === deposit.accountId) ?? {})
+        ?.currentBalance,
+      undefined,
+    );
+    const one = await client.account(deposit.accountId);
+    assert.equal(depositOf(one)?.accountId, deposit.accountId);
+    const customer = await client.customer();
+    assert.ok(customer.customerId);
+    const networks = await client.paymentNetworks(deposit.accountId);
+    assert.ok(networks.paymentNetworks.length > 0);
+    assert.equal(networks.paymentNetworks[0]?.type, 'CA_ACSS');
+    const all = [];
+    for await (const account of client.allAccounts({ limit: 1 })) all.push(account);
+    assert.equal(all.length, light.page?.totalElements ?? light.accounts.length);
+  });
+
+  it('pages through every transaction to the last page', async () => {
+    const client = fdx();
+    const deposit = (await client.accounts()).accounts.map(depositOf).find(Boolean);
+    assert.ok(deposit);
+    const first = await client.transactions(deposit.accountId, { limit: 50 });
+    const total = first.page?.totalElements;
+    assert.ok(total && total > 100, `enough transactions to page (${total})`);
+    let pages = 0;
+    const ids = new Set<string>();
+    let last: FdxTransactions | undefined;
+    for await (const page of client.transactionPages(deposit.accountId, { limit: 50 })) {
+      pages++;
+      for (const t of page.transactions) ids.add(Object.values(t)[0].transactionId);
+      last = page;
+    }
+    assert.equal(ids.size, total);
+    assert.equal(pages, Math.ceil(total / 50));
+    assert.equal(last?.page?.nextOffset, undefined);
+    let count = 0;
+    for await (const _ of client.allTransactions(deposit.accountId, { limit: 100 })) count++;
+    assert.equal(count, total);
+  });
+
+  it('throws FdxError with the FDX code, status and ob-correlation-id', async () => {
+    await assert.rejects(fdx().account('no-such-account'), (error) => {
+      assert.ok(error instanceof FdxError);
+      assert.equal(error.code, 'FDX_ERROR');
+      assert.equal(error.fdx_code, 701);
+      assert.equal(error.status, 404);
+      assert.ok(error.correlation_id, 'ob-correlation-id');
+      assert.ok(!error.message.includes(tokens.access_token));
+      return true;
+    });
+  });
+
+  it('retries a 429 after the Retry-After delay', async () => {
+    await control(sandbox, 'faults', { kind: 'fdx_1207', target: 'fdx', count: 1 });
+    const waits: number[] = [];
+    const counter = countingFetch();
+    const client = fdx({
+      fetch: counter.fetch,
+      sleep: (ms: number) => {
+        waits.push(ms);
+        return new Promise((resolve) => setTimeout(resolve, ms));
+      },
+    });
+    const started = Date.now();
+    const { accounts } = await client.accounts();
+    assert.ok(accounts.length > 0);
+    assert.deepEqual(waits, [1000]);
+    assert.ok(Date.now() - started >= 1000);
+    assert.equal(counter.count('/api/fdx/5/accounts'), 2);
+  });
+
+  it('retries a 503 and gives up with FdxError 1207 when 429s outlast the retries', async () => {
+    await control(sandbox, 'faults', { kind: 'fdx_503', target: 'fdx', count: 1 });
+    const quick = { sleep: async () => {} };
+    assert.ok((await fdx(quick).customer()).customerId);
+    await control(sandbox, 'faults', { kind: 'fdx_1207', target: 'fdx', count: 3 });
+    await assert.rejects(fdx({ ...quick, retries: 2 }).customer(), (error) => {
+      assert.ok(error instanceof FdxError);
+      assert.equal(error.status, 429);
+      assert.equal(error.fdx_code, 1207);
+      return true;
+    });
+  });
+
+  it('gives up on a call after its time limit', async () => {
+    await control(sandbox, 'faults', { kind: 'slow', target: 'fdx', count: 1, delay_ms: 1500 });
+    await assert.rejects(fdx({ timeout_ms: 300 }).customer(), (error) => {
+      assert.ok(isFlinksServerError(error, 'TIMEOUT'));
+      return true;
+    });
+  });
+});
+
+describe('connections against the sandbox', () => {
+  it('refreshes an access token Flinks says is expired and retries the FDX call once', async () => {
+    // Access tokens of this sandbox live 1 s; the fixed clock keeps the kit from noticing on its own, so the
+    // FDX API's 400 is what triggers the refresh.
+    const shortLived = await startSandbox({ clients: [client], accessTokenTtl: 1 });
+    try {
+      const counter = countingFetch();
+      const connections = createConnections({
+        token_url: shortLived.tokenUrl,
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+        fdx_base_url: shortLived.fdxUrl,
+        fetch: counter.fetch,
+        fdx: { fetch: counter.fetch },
+        now: () => 0,
+      });
+      const own = await connect(shortLived, client);
+      const { id } = await connections.save({ tokens: own, provider_id: '1000' });
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const { accounts } = await connections.fdx(id).accounts();
+      assert.ok(accounts.length > 0);
+      assert.equal(counter.count('/api/v1/token'), 1);
+      assert.equal(counter.count('/api/fdx/5/accounts'), 2);
+      const stored = await connections.get(id);
+      assert.notEqual(stored?.tokens.access_token, own.access_token);
+      assert.equal(stored?.tokens.refresh_token, own.refresh_token);
+    } finally {
+      await shortLived.close();
+    }
+  });
+
+  it('refreshes before calling when the stored token is past its expiry, once for concurrent callers', async () => {
+    const counter = countingFetch();
+    let clock = Date.now();
+    const connections = createConnections({
+      token_url: sandbox.tokenUrl,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      fetch: counter.fetch,
+      now: () => clock,
+    });
+    const own = await connect(sandbox, client);
+    const { id } = await connections.save({ tokens: own, provider_id: '1000' });
+    assert.equal(await connections.getAccessToken(id), own.access_token);
+    clock += 280_000;
+    const fresh = await Promise.all(Array.from({ length: 8 }, () => connections.getAccessToken(id)));
+    assert.equal(new Set(fresh).size, 1);
+    assert.notEqual(fresh[0], own.access_token);
+    assert.equal(counter.count('/api/v1/token'), 1);
+  });
+
+  it('marks the connection for re-consent on FDX 602 and drops its tokens', async () => {
+    const connections = createConnections({
+      token_url: sandbox.tokenUrl,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      fdx_base_url: sandbox.fdxUrl,
+    });
+    const own = await connect(sandbox, client);
+    const { id } = await connections.save({ tokens: own, provider_id: '1000' });
+    await control(sandbox, 'connections/revoke', { token: own.access_token });
+    await assert.rejects(connections.fdx(id).accounts(), (error) => {
+      assert.ok(isFlinksServerError(error, 'REAUTHORIZATION_REQUIRED'));
+      assert.ok(error.cause instanceof FdxError && error.cause.fdx_code === 602);
+      return true;
+    });
+    const stored = await connections.get(id);
+    assert.equal(stored?.status, 'reauthorization_required');
+    assert.equal(stored?.tokens.refresh_token, undefined);
+    assert.equal(stored?.tokens.access_token, '');
+    await assert.rejects(connections.getAccessToken(id), /connect the bank again/);
+  });
+
+  it('marks the connection for re-consent when the refresh token is refused', async () => {
+    const connections = createConnections({
+      token_url: sandbox.tokenUrl,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
+    const own = await connect(sandbox, client);
+    const { id } = await connections.save({ tokens: own, provider_id: '1000' });
+    await control(sandbox, 'tokens/expire', { token: own.refresh_token });
+    await assert.rejects(connections.getAccessToken(id, { rejected: own.access_token }), (error) => {
+      assert.ok(isFlinksServerError(error, 'REAUTHORIZATION_REQUIRED'));
+      return true;
+    });
+    assert.equal((await connections.get(id))?.status, 'reauthorization_required');
+  });
+
+  it('throws CONNECTION_NOT_FOUND for an unknown id', async () => {
+    const connections = createConnections({
+      token_url: sandbox.tokenUrl,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
+    await assert.rejects(connections.getAccessToken('nope'), (error) =>
+      isFlinksServerError(error, 'CONNECTION_NOT_FOUND'),
+    );
+  });
+});
