@@ -374,6 +374,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     faults,
     url,
     registrationAdvanceMs: options.registrationAdvanceMs,
+    redirectUriProblem,
   });
 
   /** Hands a request to oidc-provider with a body the sandbox already read (and possibly rewrote). */
@@ -485,6 +486,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       if (path === '/api/v1/token' && req.method === 'POST') return await handleToken(req, res);
       if (path === '/api/v1/authorize' && req.method === 'GET') {
         const fault = faults.take('authorize', req.headers['x-sandbox-fault']);
+        if (fault && fault.kind !== 'slow') {
+          // RFC 6749 §4.1.2.1: once client and redirect_uri check out, the error goes back to the client.
+          const client = state.client(parsed.searchParams.get('client_id') ?? '');
+          const redirect = parsed.searchParams.get('redirect_uri') ?? '';
+          if (client?.redirect_uris.includes(redirect)) {
+            const back = new URL(redirect);
+            const unavailable = fault.kind === 'temporarily_unavailable' || fault.kind === 'fdx_503';
+            back.searchParams.set('error', unavailable ? 'temporarily_unavailable' : 'server_error');
+            back.searchParams.set('error_description', 'the bank could not take the request (sandbox fault)');
+            const st = parsed.searchParams.get('state');
+            if (st) back.searchParams.set('state', st);
+            back.searchParams.set('iss', url);
+            res.writeHead(303, { location: back.href, 'cache-control': 'no-store' });
+            res.end();
+            return;
+          }
+        }
         if (fault && (await faults.apply(fault, res, 'oauth'))) return;
       }
       if (await interactions.handle(req, res, path, parsed)) return;
