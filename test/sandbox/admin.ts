@@ -394,7 +394,8 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
         const entry = state.entry(model, body.token);
         if (entry) {
           // Expired as oidc-provider sees it (exp in the past) and, for refresh tokens, idle too long.
-          entry.payload.exp = Math.floor(Date.now() / 1000) - 1;
+          // An hour back: oidc-provider accepts tokens up to its clockTolerance past exp.
+          entry.payload.exp = Math.floor(Date.now() / 1000) - 3600;
           entry.payload.lastUsedAt = 0;
           found = true;
         }

@@ -363,6 +363,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ctx.status = 400;
       ctx.remove('www-authenticate');
     }
+    const body = ctx.body as { error?: string; error_description?: string } | undefined;
+    if (
+      ctx.path === '/api/v1/token' &&
+      body?.error === 'invalid_request' &&
+      body.error_description === 'requested grant type is not allowed for this client'
+    ) {
+      // RFC 6749 §5.2 names this case unauthorized_client; oidc-provider calls it invalid_request.
+      ctx.body = { ...body, error: 'unauthorized_client' };
+    }
   });
 
   const oidcCallback = provider.callback();
