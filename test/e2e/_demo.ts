@@ -41,14 +41,13 @@ export async function _startStack(): Promise<_Stack> {
 
 /** Everything a browser context sent, and every CSP or Trusted Types complaint its pages logged. */
 export interface _Recorder {
-  requests: Request[];
+  /** The text of every request (method, URL, headers, body) as it left, to search for secrets. */
+  requests: string[];
   violations: string[];
-  /** The text of every request (URL, headers, body), to search for secrets. */
-  sent(): Promise<string[]>;
 }
 
 export function _record(context: BrowserContext): _Recorder {
-  const requests: Request[] = [];
+  const requests: string[] = [];
   const violations: string[] = [];
   const watch = (page: Page) => {
     page.on('console', (message) => {
@@ -58,7 +57,12 @@ export function _record(context: BrowserContext): _Recorder {
     });
     page.on('pageerror', (error) => violations.push(`page error: ${error.message}`));
   };
-  context.on('request', (request) => requests.push(request));
+  // Recorded when sent: a popup's requests cannot be read any more once it has closed itself.
+  context.on('request', (request: Request) =>
+    requests.push(
+      `${request.method()} ${request.url()}\n${JSON.stringify(request.headers())}\n${request.postData() ?? ''}`,
+    ),
+  );
   context.on('page', watch);
   for (const page of context.pages()) watch(page);
   return {
