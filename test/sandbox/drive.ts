@@ -15,6 +15,8 @@ export interface DriveOptions {
   acceptLanguage?: string;
   /** fetch to use; default globalThis.fetch. */
   fetch?: typeof fetch;
+  /** Called with each sandbox page before it is answered (sign-in, security question, consent). */
+  onPage?: (page: { url: URL; status: number; html: string }) => void;
 }
 
 /** An /authorize step that did not end with a redirect to the client: the page's status and message. */
@@ -92,6 +94,7 @@ export async function driveAuthorize(authorizeUrl: string, options: DriveOptions
       continue;
     }
     const html = await res.text();
+    options.onPage?.({ url, status: res.status, html });
     if (res.status >= 400 && !/<form/.test(html)) throw new DriveError(pageMessage(html), res.status, html);
     const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
     if (!action) throw new DriveError(`no form on the page (${res.status})`, res.status, html);

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import Provider, { type AdapterPayload, errors, interactionPolicy, type KoaContext } from 'oidc-provider';
 import { createAdmin } from './admin.ts';
-import { DATA_CLUSTERS, type DataCluster, findProvider, findUser, PROVIDERS, TEST_USERS } from './data.ts';
+import { DATA_CLUSTERS, type DataCluster, findProvider, PROVIDERS, TEST_USERS } from './data.ts';
 import { Faults } from './faults.ts';
 import { createFdx } from './fdx.ts';
 import { HttpError, readBody, sendHtml, sendJson } from './http.ts';
@@ -568,5 +568,3 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   };
 }
-
-export { findUser };

@@ -284,15 +284,27 @@ export function createInteractions({ provider, state, seed, asOf, parseLang }: D
       if (!m) return false;
       const uid = m[1] as string;
       const action = m[2];
-      if (!action && req.method === 'GET') await showPage(req, res, url, uid);
-      else if (action === 'login' && req.method === 'POST') await login(req, res, url, uid);
-      else if (action === 'mfa' && req.method === 'POST') await mfa(req, res, url, uid);
-      else if (action === 'consent' && req.method === 'POST') await consent(req, res, url, uid);
-      else
-        throw new HttpError(405, {
-          error: 'invalid_request',
-          error_description: `${req.method} not allowed here`,
-        });
+      try {
+        if (!action && req.method === 'GET') await showPage(req, res, url, uid);
+        else if (action === 'login' && req.method === 'POST') await login(req, res, url, uid);
+        else if (action === 'mfa' && req.method === 'POST') await mfa(req, res, url, uid);
+        else if (action === 'consent' && req.method === 'POST') await consent(req, res, url, uid);
+        else
+          throw new HttpError(405, {
+            error: 'invalid_request',
+            error_description: `${req.method} not allowed here`,
+          });
+      } catch (error) {
+        // These are the customer's pages: errors are shown as a page, not as JSON.
+        if (!(error instanceof HttpError) || res.headersSent) throw error;
+        const lang =
+          parseLang(url.searchParams.get('lang')) ?? parseLang(req.headers['accept-language']) ?? 'en';
+        sendHtml(
+          res,
+          error.status,
+          errorPage(lang, String(error.body.error), String(error.body.error_description)),
+        );
+      }
       return true;
     },
   };
