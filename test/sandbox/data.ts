@@ -129,7 +129,7 @@ export const TEST_USERS: readonly TestUser[] = [
   {
     username: 'bonjour',
     password: 'toutlemonde',
-    description: 'a French-speaking customer, same kinds of accounts',
+    description: 'a French-speaking customer, same kinds of accounts plus a closed one',
     locale: 'fr',
   },
   {
@@ -342,6 +342,15 @@ export function buildCustomer(
     french ? 'Coussin' : 'Rainy day',
     money(4000 + r() * 20000),
   );
+
+  if (user.locale === 'fr') {
+    // A closed account, so that FDX 705 (account is closed) can be seen.
+    deposit('SAVINGS', 'Épargne Stratégie (fermé)', 'Ancien compte', 0);
+    const closed = accounts.at(-1) as SandboxAccount;
+    closed.basic.status = 'CLOSED';
+    closed.details = { ...closed.details, availableBalance: 0, openingDayBalance: 0, interestRate: 0 };
+    closed.paymentNetworks = [];
+  }
 
   {
     const accountId = nextId('loc');

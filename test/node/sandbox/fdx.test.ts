@@ -233,6 +233,25 @@ describe('sandbox FDX transactions', () => {
     }));
 });
 
+describe('sandbox FDX closed accounts', () => {
+  it('lists a closed account with status CLOSED and answers 705 (409) for its transactions', () =>
+    _withSandbox(async (sb) => {
+      const { access_token } = await _connect(
+        sb,
+        { scope: 'ACCOUNT_BASIC TRANSACTIONS' },
+        { username: 'bonjour', password: 'toutlemonde' },
+      );
+      const accounts = (await _fdx(sb, 'accounts', access_token)).body.accounts.map(inner);
+      const closed = accounts.find((a: Json) => a.status === 'CLOSED');
+      assert.ok(closed, 'the French test user has a closed account');
+      const res = await _fdx(sb, `accounts/${closed.accountId}/transactions`, access_token);
+      assert.equal(res.status, 409);
+      assert.equal(res.body.code, '705');
+      const open = accounts.find((a: Json) => a.status === 'OPEN');
+      assert.equal((await _fdx(sb, `accounts/${open.accountId}/transactions`, access_token)).status, 200);
+    }));
+});
+
 describe('sandbox FDX customer and payment networks', () => {
   it('returns the current customer with the granted parts only', () =>
     _withSandbox(async (sb) => {
