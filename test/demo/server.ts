@@ -99,15 +99,19 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     .map(([name, value]) => `${name}="${escapeHtml(value as string)}"`)
     .join('\n    ');
 
-  const home = page(
-    'Demo partner — connect your bank',
-    `<header>
+  // The same page serves as the start page and, at the redirect-uri, as the callback page: in popup mode the
+  // bundle there hands the callback to the opener and closes; in redirect mode the element there finishes.
+  const home = (mode: string) =>
+    page(
+      'Demo partner — connect your bank',
+      `<header>
   <h1>Maple Budget</h1>
   <p>A demo partner site. Connect a bank through the local Flinks sandbox.</p>
+  <nav><a href="/">Popup mode</a> · <a href="/?mode=redirect">Redirect mode</a></nav>
 </header>
 <main>
   <flinks-connect
-    ${attributes}
+    ${attributes}${mode === 'redirect' ? '\n    mode="redirect"' : ''}
   ></flinks-connect>
   <p id="status" role="status" aria-live="polite"></p>
   <table id="accounts" hidden>
@@ -118,9 +122,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   <details><summary>Events</summary><div id="log"></div></details>
 </main>
 <script type="module" src="/demo.js"></script>`,
-  );
-  // The redirect-uri page only loads the bundle: in a popup it hands the callback to the opener and closes.
-  const callback = page('Connecting…', '<main><p>Finishing the connection…</p></main>');
+    );
 
   server.on('request', async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', origin);
@@ -141,8 +143,9 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         return;
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'Method not allowed');
-      if (url.pathname === '/') return send(200, 'text/html; charset=utf-8', home);
-      if (url.pathname === '/callback') return send(200, 'text/html; charset=utf-8', callback);
+      if (url.pathname === '/' || url.pathname === '/callback') {
+        return send(200, 'text/html; charset=utf-8', home(url.searchParams.get('mode') ?? 'popup'));
+      }
       if (url.pathname === '/flinks-connect.js') {
         const file = await readFile(join(root, 'dist/widget/flinks-connect.js')).catch(() => undefined);
         if (!file)

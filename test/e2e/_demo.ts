@@ -65,17 +65,7 @@ export function _record(context: BrowserContext): _Recorder {
   );
   context.on('page', watch);
   for (const page of context.pages()) watch(page);
-  return {
-    requests,
-    violations,
-    sent: () =>
-      Promise.all(
-        requests.map(
-          async (r) =>
-            `${r.method()} ${r.url()}\n${JSON.stringify(await r.allHeaders())}\n${r.postData() ?? ''}`,
-        ),
-      ),
-  };
+  return { requests, violations };
 }
 
 /** Signs in at the sandbox bank with the given user and answers the consent page. */
