@@ -58,7 +58,7 @@ async function partner(ctx, next) {
   if (providers) {
     record(key, { path: url.pathname, method: ctx.method });
     const kind = providers[1];
-    if (kind === 'fail') {
+    if (kind === 'fail' || (kind === 'flaky' && log.get(key).length === 1)) {
       ctx.status = 503;
       ctx.body = 'unavailable';
       return;
@@ -75,6 +75,12 @@ async function partner(ctx, next) {
             { provider_id: 2003, name: 'Caisse Économie', logo_url: '/__logo.svg' },
           ],
     );
+    return;
+  }
+  if (url.pathname === '/__logo.svg') {
+    ctx.type = 'image/svg+xml';
+    ctx.body =
+      '<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24"><circle cx="12" cy="12" r="10"/></svg>';
     return;
   }
   if (url.pathname === '/__forge.html') {

@@ -3,98 +3,67 @@ import { css } from 'lit';
 // Served through adoptedStyleSheets: no <style> element, so `style-src 'self'` holds.
 export const styles = css`
   :host {
-    --_accent: var(--flinks-connect-accent, #0b5cff);
-    --_on-accent: var(--flinks-connect-on-accent, #ffffff);
-    --_bg: var(--flinks-connect-background, #ffffff);
-    --_fg: var(--flinks-connect-foreground, #1a1c21);
-    --_muted: var(--flinks-connect-muted, #4d5361);
-    --_border: var(--flinks-connect-border, #8a90a0);
-    --_error: var(--flinks-connect-error, #b3261e);
-    --_success: var(--flinks-connect-success, #17663a);
-    --_focus: var(--flinks-connect-focus-ring, #0b5cff);
+    /* light-dark() follows prefers-color-scheme; color-scheme: light (or dark) on the element forces one. */
+    color-scheme: light dark;
+    --_accent: var(--flinks-connect-accent, light-dark(#0b5cff, #8ab4ff));
+    --_bg: var(--flinks-connect-background, light-dark(#fff, #1b1d22));
+    --_fg: var(--flinks-connect-foreground, light-dark(#1a1c21, #eceef3));
+    --_border: var(--flinks-connect-border, light-dark(#6b7180, #8d94a6));
     --_radius: var(--flinks-connect-radius, 0.5rem);
-    --_font: var(--flinks-connect-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     display: inline-block;
-    font-family: var(--_font);
-    color: var(--_fg);
     max-width: 100%;
+    font-family: var(--flinks-connect-font, system-ui, sans-serif);
+    color: var(--_fg);
   }
-  @media (prefers-color-scheme: dark) {
-    :host {
-      --_accent: var(--flinks-connect-accent, #8ab4ff);
-      --_on-accent: var(--flinks-connect-on-accent, #0a1630);
-      --_bg: var(--flinks-connect-background, #1b1d22);
-      --_fg: var(--flinks-connect-foreground, #eceef3);
-      --_muted: var(--flinks-connect-muted, #b9bfcc);
-      --_border: var(--flinks-connect-border, #7d8496);
-      --_error: var(--flinks-connect-error, #ffb4ab);
-      --_success: var(--flinks-connect-success, #8fdba8);
-      --_focus: var(--flinks-connect-focus-ring, #8ab4ff);
-    }
-  }
-  [hidden] {
-    display: none !important;
+  button,
+  input {
+    font: inherit;
+    color: inherit;
+    border-radius: var(--_radius);
   }
   button {
-    font: inherit;
     cursor: pointer;
-    border-radius: var(--_radius);
     min-height: 2.75rem;
-    padding: 0.625rem 1.25rem;
-    transition: filter 0.15s ease;
+    padding: 0.5rem 1.25rem;
+    border: 1px solid var(--_border);
+    background: transparent;
   }
-  button:focus-visible,
-  input:focus-visible,
-  [role='option']:focus-visible {
-    outline: 3px solid var(--_focus);
+  :focus-visible {
+    outline: 3px solid var(--flinks-connect-focus-ring, var(--_accent));
     outline-offset: 2px;
-  }
-  button:disabled {
-    cursor: progress;
-    opacity: 0.75;
   }
   [part~='button'] {
     background: var(--_accent);
-    color: var(--_on-accent);
-    border: 1px solid transparent;
+    color: var(--flinks-connect-on-accent, light-dark(#fff, #0a1630));
+    border-color: transparent;
     font-weight: 600;
   }
-  [part~='button']:hover:not(:disabled) {
-    filter: brightness(1.08);
+  :disabled {
+    cursor: progress;
+    opacity: 0.75;
   }
-  .secondary {
-    background: transparent;
-    color: var(--_fg);
-    border: 1px solid var(--_border);
-    min-height: 2.25rem;
-    padding: 0.375rem 0.875rem;
-  }
-  [part~='status'] {
-    margin-top: 0.5rem;
-    color: var(--_muted);
-    font-size: 0.9375rem;
-    line-height: 1.4;
-  }
-  [part~='status']:empty {
-    display: none;
-  }
-  :host([state='error']) [part~='status'] {
-    color: var(--_error);
-  }
-  :host([state='connected']) [part~='status'] {
-    color: var(--_success);
-  }
-  .status-row {
+  .row {
     display: flex;
     flex-wrap: wrap;
     gap: 0.5rem;
     align-items: center;
+    margin-top: 0.5rem;
+  }
+  [part~='status'] {
+    color: var(--flinks-connect-muted, light-dark(#4d5361, #b9bfcc));
+  }
+  :host([state='error']) [part~='status'] {
+    color: var(--flinks-connect-error, light-dark(#b3261e, #ffb4ab));
+  }
+  :host([state='connected']) [part~='status'] {
+    color: var(--flinks-connect-success, light-dark(#17663a, #8fdba8));
   }
   .spinner {
-    inline-size: 1em;
-    block-size: 1em;
-    border: 2px solid currentColor;
-    border-inline-end-color: transparent;
+    display: inline-block;
+    width: 1em;
+    height: 1em;
+    border: 2px solid;
+    border-right-color: transparent;
     border-radius: 50%;
     animation: spin 0.8s linear infinite;
   }
@@ -106,32 +75,25 @@ export const styles = css`
   [part~='picker'] {
     margin-top: 0.5rem;
     padding: 0.75rem;
+    max-width: 24rem;
     background: var(--_bg);
-    color: var(--_fg);
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
-    max-width: 24rem;
   }
-  [part~='picker'] h2 {
+  h2 {
     font-size: 1rem;
     margin: 0 0 0.5rem;
   }
-  [part~='picker'] label {
+  input {
     display: block;
-    font-size: 0.875rem;
-    margin-bottom: 0.25rem;
-  }
-  [part~='picker'] input {
-    font: inherit;
     box-sizing: border-box;
     width: 100%;
+    margin-top: 0.25rem;
     padding: 0.5rem;
-    color: var(--_fg);
     background: var(--_bg);
     border: 1px solid var(--_border);
-    border-radius: calc(var(--_radius) / 2);
   }
-  [role='listbox'] {
+  ul {
     list-style: none;
     margin: 0.5rem 0;
     padding: 0;
@@ -143,32 +105,16 @@ export const styles = css`
     gap: 0.5rem;
     align-items: center;
     padding: 0.5rem;
-    border-radius: calc(var(--_radius) / 2);
+    border-radius: var(--_radius);
     cursor: pointer;
   }
   [part~='item'][aria-selected='true'],
   [part~='item']:hover {
-    background: color-mix(in srgb, var(--_accent) 16%, transparent);
-  }
-  [part~='item'] img {
-    inline-size: 1.5rem;
-    block-size: 1.5rem;
-    object-fit: contain;
-  }
-  .visually-hidden {
-    position: absolute;
-    width: 1px;
-    height: 1px;
-    overflow: hidden;
-    clip-path: inset(50%);
-    white-space: nowrap;
+    background: color-mix(in srgb, var(--_accent) 18%, transparent);
   }
   @media (prefers-reduced-motion: reduce) {
-    *,
-    *::before,
-    *::after {
-      animation: none !important;
-      transition: none !important;
+    * {
+      animation-duration: 3s !important;
     }
   }
 `;

@@ -57,6 +57,31 @@ export type ExchangeHeaders =
   | Record<string, string>
   | (() => Record<string, string> | Promise<Record<string, string>>);
 
+/** One bank of the picker, as `providers-url` lists it. */
+export interface Provider {
+  provider_id: string;
+  name: string;
+  logo_url?: string;
+}
+
+/** Reads `[{provider_id, name, logo_url?}]`; throws on anything else. */
+function parseProviders(json: unknown): Provider[] {
+  if (!Array.isArray(json)) throw 0;
+  return json.map((item: Record<string, unknown>) => {
+    const id = item?.provider_id;
+    if ((typeof id !== 'number' && typeof id !== 'string') || typeof item?.name !== 'string') throw 0;
+    const provider: Provider = { provider_id: String(id), name: item.name };
+    const logo = item.logo_url;
+    if (typeof logo === 'string' && /^(https?:|\/)/.test(logo)) provider.logo_url = logo;
+    return provider;
+  });
+}
+
+/** Case- and accent-insensitive form for search: "Économie" matches "economie". */
+function fold(text: string): string {
+  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim();
+}
+
 interface Prepared {
   provider_id: string;
   promise: Promise<AuthorizationRequest>;
@@ -143,6 +168,11 @@ export class FlinksConnect extends LitElement {
     _lang: { attribute: 'lang' },
     _state: { state: true },
     _error: { state: true },
+    _providers: { state: true },
+    _loading: { state: true },
+    _loadFailed: { state: true },
+    _query: { state: true },
+    _active: { state: true },
   };
 
   /** Timings of the popup watch, in ms (tests shorten them). */
@@ -152,6 +182,11 @@ export class FlinksConnect extends LitElement {
   declare private _lang: string | undefined;
   declare private _state: ConnectState;
   declare private _error: { code: string; message: string; error?: string } | undefined;
+  declare private _providers: Provider[] | undefined;
+  declare private _loading: boolean;
+  declare private _loadFailed: boolean;
+  declare private _query: string;
+  declare private _active: number;
   #prepared: Prepared | undefined;
   #attempt: Attempt | undefined;
   #store: FlowStore | undefined;
@@ -204,6 +239,10 @@ export class FlinksConnect extends LitElement {
     this.mode = 'popup';
     this.noRedirectFallback = false;
     this._state = 'idle';
+    this._loading = false;
+    this._loadFailed = false;
+    this._query = '';
+    this._active = 0;
   }
 
   /** Where the element is in a flow: idle, choosing, authorizing, exchanging, connected or error. */
@@ -243,6 +282,7 @@ export class FlinksConnect extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (!this.hasUpdated || CONFIG_KEYS.some((key) => changed.has(key))) this.#prepare();
+    if (changed.has('providersUrl')) this._providers = undefined;
   }
 
   /**
@@ -252,6 +292,10 @@ export class FlinksConnect extends LitElement {
   open(): void {
     const current = this.#attempt;
     if (current && this._state === 'exchanging') return;
+    if (current && this._state === 'choosing') {
+      this.#focus('input');
+      return;
+    }
     if (current && this._state === 'authorizing') {
       // Never a second flow while the bank's window is open: bring it to the front instead.
       if (!current.popup?.closed) {
@@ -263,34 +307,21 @@ export class FlinksConnect extends LitElement {
       this.#exit({ reason: 'closed' });
     }
     this.#begin();
-    if (this.driver) {
-      const provider_id = this.providerId?.trim();
-      if (!provider_id) {
-        this.#fail(
-          new FlinksConnectError(ErrorCode.INVALID_CONFIG, 'provider-id is required with a driver.'),
-        );
-        return;
-      }
-      void this.#drive(provider_id);
-      return;
-    }
-    let config: ConnectConfig;
+    let provider_id: string | undefined;
     try {
-      config = this.#checkConfig();
+      provider_id = this.driver ? this.providerId?.trim() : this.#checkConfig().provider_id;
+      if (!provider_id && !this.providersUrl) {
+        throw new FlinksConnectError(
+          ErrorCode.INVALID_CONFIG,
+          'Set provider-id to the Flinks id of the bank (e.g. 1000), or providers-url to let the customer choose.',
+        );
+      }
     } catch (error) {
       this.#fail(error);
       return;
     }
-    if (!config.provider_id) {
-      this.#fail(
-        new FlinksConnectError(
-          ErrorCode.INVALID_CONFIG,
-          'provider-id is required: set it to the Flinks provider id of the bank (e.g. 1000).',
-        ),
-      );
-      return;
-    }
-    this.#authorize(config.provider_id);
+    if (provider_id) this.#go(provider_id);
+    else this.#choose();
   }
 
   /** Ends the current attempt (closing its popup, aborting its exchange) with `flinks-exit` reason `cancelled`. */
@@ -300,8 +331,11 @@ export class FlinksConnect extends LitElement {
       return;
     }
     if (!this.#attempt || !this.#active()) return;
+    const choosing = this._state === 'choosing';
     this.#endAttempt();
     this.#exit({ reason: 'cancelled' });
+    // Focus goes back where it came from when the picker closes.
+    if (choosing) void this.updateComplete.then(() => this.#focus('[part~="button"]'));
   }
 
   /**
@@ -411,6 +445,113 @@ export class FlinksConnect extends LitElement {
     this.#emit('flinks-open', {});
   }
 
+  /** Straight to the bank: through the driver when there is one, else popup or redirect. */
+  #go(provider_id: string, provider_name?: string): void {
+    if (this.driver) void this.#drive(provider_id, provider_name);
+    else this.#authorize(provider_id);
+  }
+
+  // The picker: a combobox over a listbox (WAI-ARIA APG), focus kept inside while it is open.
+  #choose(): void {
+    this._query = '';
+    this._active = 0;
+    this.#setState('choosing');
+    void this.#loadProviders();
+    void this.updateComplete.then(() => this.#focus('input'));
+  }
+
+  async #loadProviders(): Promise<void> {
+    const attempt = this.#attempt;
+    if (this._providers) return;
+    this._loading = true;
+    this._loadFailed = false;
+    const url = this.providersUrl ?? '';
+    try {
+      const response = await fetch(new URL(url, location.href), {
+        headers: { Accept: 'application/json' },
+        credentials: 'same-origin',
+        ...(attempt ? { signal: attempt.abort.signal } : {}),
+      });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      this._providers = parseProviders(await response.json());
+    } catch (cause) {
+      if (this.#attempt !== attempt || this._state !== 'choosing') return;
+      this._loadFailed = true;
+      const reason = cause instanceof Error ? ` (${cause.message})` : '';
+      // Reported, but the picker stays open with a retry: the customer may still get through.
+      this.#emit('flinks-error', {
+        code: ErrorCode.PROVIDERS_FAILED,
+        message: `providers-url ${url} must answer a JSON array of {provider_id, name}${reason}.`,
+      });
+    } finally {
+      this._loading = false;
+    }
+  }
+
+  #filtered(): Provider[] {
+    const query = fold(this._query);
+    return (this._providers ?? []).filter((p) => fold(p.name).includes(query));
+  }
+
+  #select(provider: Provider): void {
+    this.#emit('flinks-select-provider', { provider_id: provider.provider_id, provider_name: provider.name });
+    this.#go(provider.provider_id, provider.name);
+    void this.updateComplete.then(() => this.#focus('[part~="button"]'));
+  }
+
+  #focus(selector: string): void {
+    this.renderRoot.querySelector<HTMLElement>(selector)?.focus();
+  }
+
+  #onSearch = (event: InputEvent): void => {
+    this._query = (event.target as HTMLInputElement).value;
+    this._active = 0;
+  };
+
+  #onPickerKey = (event: KeyboardEvent): void => {
+    const list = this.#filtered();
+    const last = list.length - 1;
+    const moves: Record<string, number> = {
+      ArrowDown: Math.min(this._active + 1, last),
+      ArrowUp: Math.max(this._active - 1, 0),
+      Home: 0,
+      End: last,
+    };
+    if (event.key in moves && event.target instanceof HTMLInputElement) {
+      event.preventDefault();
+      this._active = Math.max(0, moves[event.key] ?? 0);
+      void this.updateComplete.then(() =>
+        this.renderRoot.querySelector('[aria-selected="true"]')?.scrollIntoView({ block: 'nearest' }),
+      );
+    } else if (event.key === 'Enter' && event.target instanceof HTMLInputElement) {
+      event.preventDefault();
+      const provider = list[this._active];
+      if (provider) this.#select(provider);
+    } else if (event.key === 'Escape') {
+      event.preventDefault();
+      this.close();
+    } else if (event.key === 'Tab') {
+      // Keep focus in the picker while it is open.
+      const focusable = [
+        ...this.renderRoot.querySelectorAll<HTMLElement>('[part~="picker"] :is(input, button)'),
+      ];
+      const first = focusable[0];
+      const end = focusable[focusable.length - 1];
+      const current = this.shadowRoot?.activeElement;
+      if (event.shiftKey && current === first) {
+        event.preventDefault();
+        end?.focus();
+      } else if (!event.shiftKey && current === end) {
+        event.preventDefault();
+        first?.focus();
+      }
+    }
+  };
+
+  #onRetryProviders = (): void => {
+    void this.#loadProviders().then(() => this.#focus('input'));
+  };
+
   #authorize(provider_id: string): void {
     const attempt = this.#attempt;
     if (!attempt) return;
@@ -465,9 +606,7 @@ export class FlinksConnect extends LitElement {
   }
 
   #popupFeatures(): string {
-    const left = Math.max(0, Math.round(window.screenX + (window.outerWidth - POPUP_WIDTH) / 2));
-    const top = Math.max(0, Math.round(window.screenY + (window.outerHeight - POPUP_HEIGHT) / 2));
-    return `popup=yes,width=${POPUP_WIDTH},height=${POPUP_HEIGHT},left=${left},top=${top}`;
+    return `popup,width=${POPUP_WIDTH},height=${POPUP_HEIGHT}`;
   }
 
   /**
@@ -616,7 +755,7 @@ export class FlinksConnect extends LitElement {
     }
   }
 
-  async #drive(provider_id: string): Promise<void> {
+  async #drive(provider_id: string, provider_name?: string): Promise<void> {
     const attempt = this.#attempt;
     const driver = this.driver;
     if (!attempt || !driver) return;
@@ -624,7 +763,8 @@ export class FlinksConnect extends LitElement {
     this.#setState('authorizing');
     let outcome: FlowDriverResult;
     try {
-      outcome = await driver.connect({ provider_id, session_id: attempt.session_id });
+      const request = { provider_id, session_id: attempt.session_id };
+      outcome = await driver.connect(provider_name ? { ...request, provider_name } : request);
     } catch (error) {
       if (this.#attempt === attempt) this.#fail(error);
       return;
@@ -720,24 +860,12 @@ export class FlinksConnect extends LitElement {
     }
   }
 
-  #onClick = (): void => {
-    this.open();
-  };
-
-  #onRetry = (): void => {
-    this.open();
-  };
-
-  #onCancel = (): void => {
-    this.close();
-  };
-
   #status(t: Strings): TemplateResult | string {
     switch (this._state) {
       case 'authorizing':
         return t.authorizing;
       case 'exchanging':
-        return html`<span class="status-row"><span class="spinner" aria-hidden="true"></span>${t.exchanging}</span>`;
+        return html`<span class="spinner" aria-hidden="true"></span> ${t.exchanging}`;
       case 'connected':
         return t.connected;
       case 'error': {
@@ -749,28 +877,38 @@ export class FlinksConnect extends LitElement {
     }
   }
 
+  #renderPicker(t: Strings): TemplateResult {
+    const list = this.#filtered();
+    const ready = !this._loading && !this._loadFailed;
+    const expanded = ready && list.length > 0;
+    // Markup kept on few lines: its whitespace ships in the bundle.
+    return html`<div part="picker" role="dialog" aria-labelledby="t" @keydown=${this.#onPickerKey}><h2 id="t">${t.chooseBank}</h2>
+<label>${t.search}<input role="combobox" autocomplete="off" spellcheck="false" aria-autocomplete="list" aria-controls="banks" aria-expanded=${expanded} aria-activedescendant=${expanded ? `bank-${this._active}` : nothing} .value=${this._query} @input=${this.#onSearch}></label>
+${
+  this._loading
+    ? html`<p role="status"><span class="spinner" aria-hidden="true"></span> ${t.loadingBanks}</p>`
+    : this._loadFailed
+      ? html`<p role="alert">${t.errors.PROVIDERS_FAILED}</p><button @click=${this.#onRetryProviders}>${t.retry}</button>`
+      : html`<ul id="banks" role="listbox" aria-label=${t.chooseBank}>${list.map(
+          (p, i) =>
+            html`<li id=${`bank-${i}`} role="option" part="item" aria-selected=${i === this._active} @click=${() => this.#select(p)}>${p.logo_url ? html`<img src=${p.logo_url} alt="" width="24" height="24">` : nothing}${p.name}</li>`,
+        )}</ul><p class="count" role="status">${list.length ? t.banksCount(list.length) : this._query ? t.noBanks(this._query) : t.none}</p>`
+}
+<button @click=${this.close}>${t.cancel}</button></div>`;
+  }
+
   override render(): TemplateResult {
     const t = this.#t();
-    const busy = this._state === 'exchanging';
-    const retry = this._state === 'error';
-    const cancel = this._state === 'authorizing' && this.#attempt?.mode === 'popup';
-    return html`
-      <button part="button" type="button" ?disabled=${busy} aria-busy=${busy ? 'true' : nothing}
-        @click=${this.#onClick}><slot>${t.connect}</slot></button>
-      <div class="status-row">
-        <div part="status" role="status" aria-live="polite">${this.#status(t)}</div>
-        ${
-          retry
-            ? html`<button part="retry" class="secondary" type="button" @click=${this.#onRetry}>${t.retry}</button>`
-            : nothing
-        }
-        ${
-          cancel
-            ? html`<button part="cancel" class="secondary" type="button" @click=${this.#onCancel}>${t.cancel}</button>`
-            : nothing
-        }
-      </div>
-    `;
+    const state = this._state;
+    const busy = state === 'exchanging';
+    return html`<button part="button" ?disabled=${busy} aria-busy=${busy} @click=${this.open}><slot>${t.connect}</slot></button>
+<div class="row"><div part="status" role="status">${this.#status(t)}</div>${
+      state === 'error' ? html`<button part="retry" @click=${this.open}>${t.retry}</button>` : nothing
+    }${
+      state === 'authorizing' && this.#attempt?.mode === 'popup'
+        ? html`<button part="cancel" @click=${this.close}>${t.cancel}</button>`
+        : nothing
+    }</div>${state === 'choosing' ? this.#renderPicker(t) : nothing}`;
   }
 }
 

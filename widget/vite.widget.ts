@@ -44,6 +44,7 @@ function compactCss(): Plugin {
           .replace(/\s+/g, ' ')
           .replace(/\s*([{}:;,>])\s*/g, '$1')
           .replace(/;}/g, '}')
+          .replace(/([\s:,(])0\./g, '$1.')
           .trim();
         return `css\`${tight}\``;
       });

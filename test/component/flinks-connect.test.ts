@@ -221,7 +221,7 @@ describe('<flinks-connect>', () => {
     expect(events.map((e) => e.name)).to.not.include('flinks-consent');
     expect(await _log(key)).to.deep.equal([]);
     expect(el.state).to.equal('error');
-    expect(_statusText(el)).to.match(/does not match a connection started here/);
+    expect(_statusText(el)).to.match(/could not be verified/);
     expect(await _axeViolations(el)).to.deep.equal([]);
   });
 
@@ -322,7 +322,7 @@ describe('<flinks-connect>', () => {
     expect(errorCallback).to.deep.equal(detail);
     expect(await _log(key)).to.have.length(1);
     expect(el.state).to.equal('error');
-    expect(_statusText(el)).to.equal('We could not finish connecting your bank. Please try again.');
+    expect(_statusText(el)).to.equal('The connection could not be finished. Please try again.');
     expect(el.shadowRoot?.querySelector('[part~="retry"]')?.textContent).to.equal('Try again');
     expect(await _axeViolations(el)).to.deep.equal([]);
   });
@@ -338,7 +338,7 @@ describe('<flinks-connect>', () => {
     expect(detail.message).to.match(/pop-?up/i);
     expect(events.map((e) => e.name)).to.deep.equal(['flinks-open', 'flinks-error']);
     expect(el.state).to.equal('error');
-    expect(_statusText(el)).to.match(/blocked the bank window/);
+    expect(_statusText(el)).to.match(/blocked the bank’s window/);
   });
 
   it('reports INVALID_CONFIG saying what to fix, and works once the attribute is fixed', async () => {

@@ -157,7 +157,7 @@ describe('<flinks-connect> popup lifecycle, states and exchange failures', () =>
     expect(detail.code).to.equal('EXCHANGE_TIMEOUT');
     expect(el.state).to.equal('error');
     await el.updateComplete;
-    expect(_statusText(el)).to.equal('Finishing the connection took too long. Please try again.');
+    expect(_statusText(el)).to.equal('The server took too long to answer. Please try again.');
     expect(await _log(key)).to.have.length(1);
   });
 
@@ -178,7 +178,7 @@ describe('<flinks-connect> popup lifecycle, states and exchange failures', () =>
     expect(detail.code).to.equal('EXCHANGE_NETWORK_ERROR');
     expect(detail.message).to.include('http://127.0.0.1:9/exchange');
     await el.updateComplete;
-    expect(_statusText(el)).to.match(/could not reach the server/);
+    expect(_statusText(el)).to.match(/server could not be reached/);
   });
 
   it('close() during the exchange aborts it with EXCHANGE_ABORTED', async () => {
