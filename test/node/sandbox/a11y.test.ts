@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { assertChromium, CHROMIUM_ARGS, CHROMIUM_PATH } from '../../browsers.ts';
+import type { Sandbox } from '../../sandbox/index.ts';
+import { startSandbox } from '../../sandbox/index.ts';
+import { _authorizeUrl, RECIPIENT, REDIRECT_URI } from './_sandbox.ts';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** Runs axe-core (WCAG 2.1 A/AA) on the page and returns the violations, one line each. */
+async function _axe(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: axe is a global injected into the page
+    const axe = (window as any).axe;
+    const result = await axe.run(document, {
+      runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'],
+    });
+    return result.violations.map(
+      (v: { id: string; help: string; nodes: unknown[] }) => `${v.id}: ${v.help} (${v.nodes.length})`,
+    );
+  });
+  return violations as string[];
+}
+
+describe('sandbox bank pages in a browser', () => {
+  let sb: Sandbox;
+  let browser: Browser;
+
+  before(async () => {
+    assertChromium();
+    sb = await startSandbox({ clients: [RECIPIENT], asOf: '2026-11-01' });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  });
+  after(async () => {
+    await browser?.close();
+    await sb?.close();
+  });
+
+  async function _open(locale: string) {
+    // bypassCSP only so axe can be injected: the pages themselves run no script.
+    const context = await browser.newContext({ locale, bypassCSP: true });
+    await context.route(`${new URL(REDIRECT_URI).origin}/**`, (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'text/html',
+        body: '<!doctype html><title>callback</title>',
+      }),
+    );
+    return { context, page: await context.newPage() };
+  }
+
+  it('passes axe on sign-in, sign-in error, security question and consent, driven by label and button name', async () => {
+    const { context, page } = await _open('en-CA');
+    await page.goto(_authorizeUrl(sb, { state: 'a11y' }).href);
+    assert.deepEqual(await _axe(page), [], 'sign-in page');
+    await page.getByLabel('Username').fill('mfa');
+    await page.getByLabel('Password').fill('wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    assert.deepEqual(await _axe(page), [], 'sign-in page with an error');
+    await page.getByLabel('Username').fill('mfa');
+    await page.getByLabel('Password').fill('everyday');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('What is the name of your first bank?').fill('flinks');
+    assert.deepEqual(await _axe(page), [], 'security question page');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    assert.deepEqual(await _axe(page), [], 'consent page');
+    await page.getByRole('checkbox').first().uncheck();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(/localhost:8080\/callback/);
+    const callback = new URL(page.url());
+    assert.ok(callback.searchParams.get('code'));
+    assert.equal(callback.searchParams.get('state'), 'a11y');
+    await context.close();
+  });
+
+  it('serves the French pages to a French browser, and they pass axe too', async () => {
+    const { context, page } = await _open('fr-CA');
+    await page.goto(_authorizeUrl(sb, { state: 'fr' }).href);
+    assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+    assert.deepEqual(await _axe(page), [], 'page de connexion');
+    await page.getByLabel("Nom d'utilisateur").fill('bonjour');
+    await page.getByLabel('Mot de passe').fill('toutlemonde');
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+    await page.getByRole('button', { name: 'Refuser' }).waitFor();
+    assert.deepEqual(await _axe(page), [], 'page de consentement');
+    await page.getByRole('button', { name: 'Refuser' }).click();
+    await page.waitForURL(/localhost:8080\/callback/);
+    assert.equal(new URL(page.url()).searchParams.get('error'), 'access_denied');
+    await context.close();
+  });
+
+  it('passes axe on the error page shown for an unknown client', async () => {
+    const { context, page } = await _open('en-CA');
+    const res = await page.goto(_authorizeUrl(sb, { client_id: 'dc-unknown' }).href);
+    assert.equal(res?.status(), 400);
+    assert.deepEqual(await _axe(page), []);
+    await context.close();
+  });
+});
