@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { main } from '../../../core/server/cli.ts';
 import { createConnections, createFileTokenStore, type Tokens } from '../../../core/server/index.ts';
 import { SANDBOX_PARTNER, type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import { connect, recipient } from './_sandbox.ts';
@@ -28,21 +29,21 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function run(
-  args: string[],
-  env: Record<string, string | undefined> = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+type Result = { code: number | null; stdout: string; stderr: string };
+
+/** The environment every run gets: the sandbox and the built-in partner's credentials. */
+const baseEnv = (): Record<string, string | undefined> => ({
+  FLINKS_BASE_URL: sandbox.url,
+  FLINKS_CLIENT_ID: SANDBOX_PARTNER.client_id,
+  FLINKS_CLIENT_SECRET: SANDBOX_PARTNER.client_secret,
+});
+
+/** Runs the CLI as a user would: a new `node` process on core/server/cli.ts. */
+function spawnCli(args: string[], env: Record<string, string | undefined> = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
       cwd: root,
-      env: {
-        PATH: process.env.PATH,
-        FLINKS_BASE_URL: sandbox.url,
-        FLINKS_CLIENT_ID: SANDBOX_PARTNER.client_id,
-        FLINKS_CLIENT_SECRET: SANDBOX_PARTNER.client_secret,
-        NODE_NO_WARNINGS: '1',
-        ...env,
-      },
+      env: { PATH: process.env.PATH, NODE_NO_WARNINGS: '1', ...baseEnv(), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -61,11 +62,24 @@ function run(
   });
 }
 
+/** Runs the CLI's main() in this process (same code path after argument parsing, without a process start). */
+async function run(args: string[], env: Record<string, string | undefined> = {}): Promise<Result> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    env: { ...baseEnv(), ...env },
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text), isTTY: false },
+  });
+  stderrs.push(stderr);
+  return { code, stdout, stderr };
+}
+
 const json = (text: string) => JSON.parse(text);
 
 describe('flinks-outbound CLI against the sandbox', () => {
   it('prints help, and exits 2 on no command or an unknown one', async () => {
-    const help = await run(['--help']);
+    const help = await spawnCli(['--help']);
     assert.equal(help.code, 0);
     assert.match(help.stdout, /Usage: flinks-outbound <command>/);
     assert.match(help.stdout, /recipients set-redirects/);
@@ -88,7 +102,7 @@ describe('flinks-outbound CLI against the sandbox', () => {
   });
 
   it('prints a client:admin token the API accepts', async () => {
-    const { code, stdout } = await run(['token']);
+    const { code, stdout } = await spawnCli(['token']);
     assert.equal(code, 0);
     const response = await fetch(`${sandbox.url}/api/v1/providers`, {
       headers: { Authorization: `Bearer ${stdout.trim()}` },
@@ -205,7 +219,7 @@ describe('flinks-outbound CLI against the sandbox', () => {
   });
 
   it('exits 1 with the Flinks error, without the secret, when Flinks refuses', async () => {
-    const wrong = await run(['providers'], { FLINKS_CLIENT_SECRET: 'wrong-cli-secret' });
+    const wrong = await spawnCli(['providers'], { FLINKS_CLIENT_SECRET: 'wrong-cli-secret' });
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /TOKEN_REQUEST_FAILED/);
     assert.match(wrong.stderr, /invalid_client/);
