@@ -1,22 +1,18 @@
+import type { FlinksConnect, FlowDriver } from '../widget/index.ts';
 import '../widget/index.ts';
 import { browser } from './browser.ts';
 import { localize, t, uiLanguage } from './i18n.ts';
 import {
   type Connection,
   type FinishedAttempt,
-  type FlowOutcome,
   POPUP_PORT,
   type PopupState,
   type PortMessage,
   send,
 } from './messages.ts';
 
-/** What `<flinks-connect>` calls instead of running the flow itself (its `driver` property). */
-interface FlowDriver {
-  connect(request: { provider_id: string; provider_name?: string; session_id: string }): Promise<FlowOutcome>;
-}
-
-const element = document.querySelector('#connect') as HTMLElement & { driver?: FlowDriver };
+const element = document.querySelector('#connect') as FlinksConnect;
+const connectArea = document.querySelector('#connect-area') as HTMLElement;
 const status = document.querySelector('#status') as HTMLElement;
 const setup = document.querySelector('#setup') as HTMLElement;
 const list = document.querySelector('#connections') as HTMLUListElement;
@@ -29,12 +25,13 @@ const ownSessions = new Set<string>();
 localize();
 
 // The element keeps its picker and states; the background runs the flow, so it survives this popup closing.
-element.driver = {
+const driver: FlowDriver = {
   connect(request) {
     ownSessions.add(request.session_id);
     return send({ type: 'connect', ...request });
   },
 };
+element.driver = driver;
 
 const bankName = (provider_id: string, provider_name?: string) =>
   provider_name || t('bankFallbackName', provider_id);
@@ -93,7 +90,8 @@ function connectionItem(connection: Connection): HTMLLIElement {
 
 function render(state: PopupState): void {
   setup.hidden = state.configured;
-  element.hidden = !state.configured;
+  // On a wrapper: the element's own display style would win over its `hidden` attribute.
+  connectArea.hidden = !state.configured;
   (document.querySelector('#setup-message') as HTMLElement).textContent = state.config_error
     ? `${t('setupNeeded')} ${state.config_error}`
     : '';

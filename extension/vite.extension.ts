@@ -109,6 +109,16 @@ export function hostPermissions(settings: BuildSettings): string[] {
   return [...origins];
 }
 
+/** Throws unless manifest.json and package.json carry the same version: one release, one number. */
+export function assertSameVersion(manifestVersion: unknown, packageVersion: unknown): void {
+  if (manifestVersion !== packageVersion) {
+    throw new Error(
+      `manifest.json version ${String(manifestVersion)} does not match package.json version ${String(packageVersion)}: ` +
+        'set the same version in both before building the extension.',
+    );
+  }
+}
+
 /** The root manifest.json made into one browser's manifest, after checking its version against package.json. */
 export function buildManifest(
   browser: ExtensionBrowser,
@@ -116,13 +126,7 @@ export function buildManifest(
   env: Record<string, string | undefined> = {},
 ): Record<string, unknown> {
   const manifest = readJson(join(ROOT, 'manifest.json'));
-  const pkg = readJson(join(ROOT, 'package.json'));
-  if (manifest.version !== pkg.version) {
-    throw new Error(
-      `manifest.json version ${String(manifest.version)} does not match package.json version ${String(pkg.version)}: ` +
-        'set the same version in both before building the extension.',
-    );
-  }
+  assertSameVersion(manifest.version, readJson(join(ROOT, 'package.json')).version);
   manifest.host_permissions = hostPermissions(settings);
   const worker = (manifest.background as { service_worker: string }).service_worker;
   if (browser === 'firefox') {

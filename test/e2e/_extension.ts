@@ -1,15 +1,29 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page, Worker } from 'playwright-core';
 import { build } from 'vite';
-import { extensionConfig } from '../../extension/vite.extension.ts';
+import { createExchangeHandler } from '../../core/server/index.ts';
+import { type ExtensionBrowser, extensionConfig } from '../../extension/vite.extension.ts';
 import { _launchWithExtension } from './_browser.ts';
 
-/** Builds the Chrome extension with the given `FLINKS_*` configuration into a fresh temporary folder. */
-export async function _buildExtension(env: Record<string, string>): Promise<string> {
+/**
+ * Builds the extension for one browser with the given `FLINKS_*` configuration into a fresh temporary folder
+ * (and, with `zip`, its zip beside it as `<folder>.zip`).
+ */
+export async function _buildExtension(
+  env: Record<string, string>,
+  options: { browser?: ExtensionBrowser; zip?: boolean } = {},
+): Promise<string> {
   const outDir = await mkdtemp(join(tmpdir(), 'flinks-extension-'));
-  await build({ configFile: false, ...extensionConfig('chrome', { env, outDir, zip: false }) });
+  const config = extensionConfig(options.browser ?? 'chrome', {
+    env,
+    outDir,
+    zip: options.zip ? `${outDir}.zip` : false,
+  });
+  await build({ configFile: false, ...config });
   return outDir;
 }
 
@@ -47,4 +61,146 @@ export async function _loadExtension(dir: string): Promise<LoadedExtension> {
       await rm(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface ExchangeRecord {
+  origin: string | undefined;
+  body: Record<string, string>;
+  status: number;
+}
+
+export interface PartnerServer {
+  url: string;
+  exchangeUrl: string;
+  providersUrl: string;
+  /** Every POST the exchange endpoint received, with what it answered. */
+  exchanges: ExchangeRecord[];
+  /** `ok`: exchanges at the sandbox with the server kit; `fail`: answers 502 without exchanging. */
+  mode: 'ok' | 'fail';
+  /** Arms the server kit's exchange handler once the extension's id (its redirect URI and origin) is known. */
+  arm(options: {
+    tokenUrl: string;
+    client_id: string;
+    client_secret: string;
+    redirectUri: string;
+    origin: string;
+  }): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The partner's server as the README tells partners to set it up: the server kit's exchange handler, accepting
+ * the extension's origin instead of same-origin requests, plus a providers list for the picker.
+ */
+export async function _startPartner(): Promise<PartnerServer> {
+  let handler: ((request: Request) => Promise<Response>) | undefined;
+  const server = createServer();
+  const partner: PartnerServer = {
+    url: '',
+    exchangeUrl: '',
+    providersUrl: '',
+    exchanges: [],
+    mode: 'ok',
+    arm(options) {
+      handler = createExchangeHandler({
+        token_url: options.tokenUrl,
+        client_id: options.client_id,
+        client_secret: options.client_secret,
+        redirect_uris: [options.redirectUri],
+        checkRequest(request) {
+          if (request.headers.get('origin') !== options.origin) throw new Error('not the extension');
+        },
+        onTokens: ({ provider_id, tokens }) => ({
+          connected: true,
+          provider_id,
+          has_refresh_token: Boolean(tokens.refresh_token),
+        }),
+      });
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+  const exchange = (request: Request) => handler?.(request) ?? Promise.reject(new Error('not armed'));
+  server.on('request', async (req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (req.method === 'GET' && path === '/providers') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify([{ provider_id: 1000, name: 'Flinks Capital' }]));
+      return;
+    }
+    if (req.method !== 'POST' || path !== '/exchange') {
+      res.writeHead(404).end();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const record: ExchangeRecord = {
+      origin: req.headers.origin,
+      body: JSON.parse(text || '{}') as Record<string, string>,
+      status: 0,
+    };
+    partner.exchanges.push(record);
+    let response: Response;
+    if (partner.mode === 'fail') {
+      response = Response.json(
+        { error: 'TOKEN_REQUEST_FAILED', message: 'Flinks is unavailable' },
+        { status: 502 },
+      );
+    } else {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers))
+        if (typeof value === 'string') headers.set(name, value);
+      response = await exchange(
+        new Request(`${partner.url}${req.url}`, { method: 'POST', headers, body: text }),
+      );
+    }
+    record.status = response.status;
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    res.end(await response.text());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  partner.url = `http://127.0.0.1:${port}`;
+  partner.exchangeUrl = `${partner.url}/exchange`;
+  partner.providersUrl = `${partner.url}/providers`;
+  return partner;
+}
+
+/** Signs in at the sandbox bank in its window; the consent page follows. */
+export async function _signIn(
+  bank: Page,
+  user = { username: 'greatday', password: 'everyday' },
+): Promise<void> {
+  await bank.waitForLoadState('domcontentloaded');
+  await bank.locator('input[name="username"]').fill(user.username);
+  await bank.locator('input[name="password"]').fill(user.password);
+  await bank.getByRole('button', { name: 'Sign in' }).click();
+  await bank.getByRole('button', { name: 'Allow' }).waitFor();
+}
+
+/** Signs in at the sandbox bank and answers the consent page. */
+export async function _signInAndDecide(bank: Page, decision: 'Allow' | 'Deny'): Promise<void> {
+  await _signIn(bank);
+  await bank.getByRole('button', { name: decision }).click();
+}
+
+/** The few `chrome.*` calls the tests make inside extension pages and the worker. */
+interface ChromeApi {
+  runtime: { sendMessage(message: unknown): Promise<unknown> };
+  action: { getBadgeText(details: object): Promise<string> };
+}
+
+/** Sends one request of the extension's message protocol from an extension page, as its own pages do. */
+export function _request<T>(page: Page, request: { type: string } & Record<string, unknown>): Promise<T> {
+  return page.evaluate(
+    (request) => (globalThis as unknown as { chrome: ChromeApi }).chrome.runtime.sendMessage(request),
+    request,
+  ) as Promise<T>;
+}
+
+/** The toolbar badge's text, read in the service worker. */
+export async function _badge(ext: LoadedExtension): Promise<string> {
+  return (await ext.worker()).evaluate(() =>
+    (globalThis as unknown as { chrome: ChromeApi }).chrome.action.getBadgeText({}),
+  );
 }
