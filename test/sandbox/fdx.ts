@@ -214,8 +214,12 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
       return { status: 200, body: { page: p, links, accounts: slice.map((x) => wrapAccount(x, details)) } };
     }
 
-    const customerMatch = path === '/api/fdx/5/customers/current';
+    const customerMatch = /^\/api\/fdx\/5\/customers\/([^/]+)$/.exec(path);
     if (customerMatch) {
+      const wanted = decodeURIComponent(customerMatch[1] as string);
+      if (wanted !== 'current' && wanted !== a.customer.customerId) {
+        throw new FdxError(601, `customer ${wanted} is not the customer of this connection`);
+      }
       const personal = a.scopes.has('CUSTOMER_PERSONAL');
       const contact = a.scopes.has('CUSTOMER_CONTACT');
       if (!personal && !contact) {

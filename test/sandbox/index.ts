@@ -309,7 +309,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           throw new errors.InvalidScope(`provider ${bank.provider_id} does not share ${lacking.join(', ')}`);
         }
       },
-      correlation_id: undefined,
+      correlation_id: async (_ctx: KoaContext, value: string | undefined) => {
+        if (
+          value !== undefined &&
+          !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)
+        ) {
+          throw new errors.InvalidRequest('correlation_id must be a UUID');
+        }
+      },
       lang: undefined,
     },
     pkce: { required: () => false },

@@ -87,6 +87,12 @@ export class SandboxState {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (!this.#file) return;
+    const now = Date.now();
+    for (const model of Object.values(this.data.oidc)) {
+      for (const [id, entry] of Object.entries(model)) {
+        if (entry.expiresAt !== undefined && entry.expiresAt <= now) delete model[id];
+      }
+    }
     mkdirSync(dirname(this.#file), { recursive: true });
     const tmp = `${this.#file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify(this.data));

@@ -168,6 +168,7 @@ describe('sandbox /authorize', () => {
         [{ scope: 'TRANSACTIONS' }, 'invalid_scope', /ACCOUNT_BASIC/],
         [{ scope: 'ACCOUNT_BASIC openid' }, 'invalid_scope', /scope/],
         [{ state: undefined }, 'invalid_request', /state/],
+        [{ correlation_id: 'support-ticket-1' }, 'invalid_request', /correlation_id/],
         [
           { code_challenge: 'x'.repeat(43), code_challenge_method: 'plain' },
           'invalid_request',

@@ -262,6 +262,12 @@ describe('sandbox FDX customer and payment networks', () => {
       assert.match(full.body.email[0], /@example\.ca$/);
       assert.equal(full.body.addresses[0].country, 'CA');
       assert.equal(full.body.accounts.length, 5);
+      const token = await _all(sb);
+      const byId = await _fdx(sb, `customers/${full.body.customerId}`, token);
+      assert.deepEqual(byId.body, full.body, 'customers/{customerId} of the connection is customers/current');
+      const other = await _fdx(sb, 'customers/cust-1000-00000000', token);
+      assert.equal(other.status, 404);
+      assert.equal(other.body.code, '601');
       const { access_token } = await _connect(sb, { scope: 'ACCOUNT_BASIC CUSTOMER_PERSONAL' });
       const personal = await _fdx(sb, 'customers/current', access_token);
       assert.equal(personal.body.customerId, full.body.customerId);
