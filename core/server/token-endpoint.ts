@@ -80,8 +80,27 @@ function isAbort(error: unknown): boolean {
   return error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
+/** The `{ error, error_description }` of an error answer, when it has one that looks like OAuth's. */
+async function oauthErrorBody(
+  response: Response,
+): Promise<{ error: string; error_description?: string } | undefined> {
+  try {
+    if (!/json/i.test(response.headers.get('content-type') ?? '')) return undefined;
+    const json = (await response.clone().json()) as Record<string, unknown>;
+    if (typeof json?.error !== 'string' || !/^[\w.-]{1,64}$/.test(json.error)) return undefined;
+    return {
+      error: json.error,
+      ...(typeof json.error_description === 'string'
+        ? { error_description: json.error_description.slice(0, 200) }
+        : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Turns what oauth4webapi or fetch threw into a {@link FlinksServerError} that holds no secret or token. */
-function toServerError(error: unknown, url: string, timeout: number): FlinksServerError {
+async function toServerError(error: unknown, url: string, timeout: number): Promise<FlinksServerError> {
   if (error instanceof FlinksServerError) return error;
   if (error instanceof oauth.ResponseBodyError) {
     const description = error.error_description ? `: ${error.error_description.slice(0, 200)}` : '';
@@ -105,11 +124,22 @@ function toServerError(error: unknown, url: string, timeout: number): FlinksServ
     );
   }
   if (error instanceof oauth.OperationProcessingError && error.code === oauth.RESPONSE_IS_NOT_CONFORM) {
-    const status = error.cause instanceof Response ? error.cause.status : undefined;
+    const response = error.cause instanceof Response ? error.cause : undefined;
+    // oauth4webapi reads OAuth error bodies of 4xx answers only; Flinks documents 500 server_error and
+    // 503 temporarily_unavailable bodies too.
+    const body = response ? await oauthErrorBody(response) : undefined;
+    const status = response?.status;
+    const description = body?.error_description ? `: ${body.error_description}` : '';
     return new FlinksServerError(
       ServerErrorCode.TOKEN_REQUEST_FAILED,
-      `Flinks answered the token request with HTTP ${status ?? '?'} and no OAuth error body.`,
-      { cause: redactedCause(error), ...(status ? { status } : {}) },
+      body
+        ? `Flinks refused the token request with ${body.error} (HTTP ${status})${description}.`
+        : `Flinks answered the token request with HTTP ${status ?? '?'} and no OAuth error body.`,
+      {
+        cause: body ? { ...body, status } : redactedCause(error),
+        ...(status ? { status } : {}),
+        ...(body ? { oauth_error: body.error } : {}),
+      },
     );
   }
   if (isAbort(error)) {
@@ -197,7 +227,7 @@ export function createTokenEndpoint(
     try {
       return toTokens(await request());
     } catch (error) {
-      throw toServerError(error, tokenUrl.href, timeout);
+      throw await toServerError(error, tokenUrl.href, timeout);
     }
   };
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { inspect } from 'node:util';
 import {
   createExchangeHandler,
   createFdxClient,
@@ -8,7 +9,7 @@ import {
   type Tokens,
 } from '../../../core/server/index.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
-import { authorize, REDIRECT_URI, recipient } from './_sandbox.ts';
+import { authorize, control, REDIRECT_URI, recipient } from './_sandbox.ts';
 
 let sandbox: Sandbox;
 const client = recipient();
@@ -149,5 +150,72 @@ describe('exchange handler against the sandbox', () => {
     assert.equal((await response.json()).error, 'REDIRECT_URI_NOT_ALLOWED');
     // The code was not spent: a correct handler can still use it.
     assert.equal((await handler().post(body)).status, 200);
+  });
+});
+
+describe('exchange handler failures seen by the browser and the log', () => {
+  it('answers 502 temporarily_unavailable and 504 TIMEOUT when Flinks is down or slow', async () => {
+    await control(sandbox, 'faults', { kind: 'temporarily_unavailable', target: 'token' });
+    const down = await handler().post(await authorize(sandbox, client));
+    assert.equal(down.status, 502);
+    assert.deepEqual(
+      { ...(await down.json()), message: undefined },
+      { error: 'TOKEN_REQUEST_FAILED', flinks_error: 'temporarily_unavailable', message: undefined },
+    );
+    await control(sandbox, 'faults', { kind: 'slow', target: 'token', delay_ms: 1500 });
+    const slow = await handler({ timeout_ms: 300 }).post(await authorize(sandbox, client));
+    assert.equal(slow.status, 504);
+    assert.equal((await slow.json()).error, 'TIMEOUT');
+  });
+
+  it('never puts a secret, verifier or token in an answer, a default log line or an inspected error', async () => {
+    const secrets: string[] = [client.client_secret];
+    const answers: string[] = [];
+    const inspected: string[] = [];
+    const logged: string[] = [];
+    const original = console.warn;
+    console.warn = (...args: unknown[]) => {
+      logged.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: null }))).join(' '));
+    };
+    try {
+      const run = async (overrides: Partial<ExchangeHandlerOptions>, mutate = (b: object) => b) => {
+        const body = await authorize(sandbox, client);
+        secrets.push(body.code_verifier);
+        const { post } = handler({ ...overrides, onError: undefined });
+        const capture = handler({ ...overrides });
+        // Once with the default logger, once capturing the error objects themselves.
+        answers.push(await (await post(mutate(body))).text());
+        const again = await authorize(sandbox, client);
+        secrets.push(again.code_verifier);
+        answers.push(await (await capture.post(mutate(again))).text());
+        for (const error of capture.errors) inspected.push(inspect(error, { depth: null, showHidden: true }));
+        return capture;
+      };
+      await run({ client_secret: 'wrong-secret-for-leak-test' });
+      secrets.push('wrong-secret-for-leak-test');
+      await run({}, (b) => ({ ...b, code_verifier: 'q'.repeat(43) }));
+      const thrower = await run({
+        onTokens: ({ tokens }) => {
+          secrets.push(tokens.access_token, tokens.refresh_token ?? '');
+          throw new Error('storage failed');
+        },
+      });
+      assert.equal(thrower.errors[0]?.code, 'CALLBACK_FAILED');
+      await run({
+        onTokens: ({ tokens }) => {
+          secrets.push(tokens.access_token, tokens.refresh_token ?? '');
+          return { leaked: tokens.access_token };
+        },
+      });
+    } finally {
+      console.warn = original;
+    }
+    assert.ok(logged.length >= 3, `the default logger wrote ${logged.length} lines`);
+    assert.equal(answers.length, 8);
+    assert.ok(inspected.length >= 4);
+    const everything = [...answers, ...logged, ...inspected].join('\n');
+    for (const secret of secrets.filter(Boolean)) {
+      assert.ok(!everything.includes(secret), `leaked ${secret.slice(0, 6)}…`);
+    }
   });
 });
