@@ -18,6 +18,7 @@ export interface ProviderDetails extends Provider {
   data_inventory?: Record<string, unknown>;
 }
 
+/** Registration lifecycle at Flinks: `PENDING_APPROVAL` → `PENDING_ACTIVATION` → `ACTIVE`. */
 export type RegistrationStatus = 'PENDING_APPROVAL' | 'PENDING_ACTIVATION' | 'ACTIVE' | (string & {});
 
 /** One registration of a recipient with a provider. */
@@ -43,6 +44,7 @@ export interface Recipient {
   [field: string]: unknown;
 }
 
+/** Options of {@link createAdminClient}: the API host and either a token manager or the Partner's credentials. */
 export interface AdminClientOptions extends HttpOptions {
   /** Flinks' API host, e.g. `https://ob.flinksapp.com`; paths under `/api/v1` are added. */
   base_url: string;
@@ -59,6 +61,7 @@ export interface AdminClientOptions extends HttpOptions {
   scope?: string;
 }
 
+/** Options of {@link AdminClient.waitForActive}. */
 export interface WaitForActiveOptions {
   provider_ids: number[];
   /** The recipient whose registrations to watch; default this client. */

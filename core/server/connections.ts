@@ -1,7 +1,12 @@
 import { type FdxError, FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
 import { createFdxClient, type FdxClient } from './fdx-client.ts';
-import type { HttpOptions } from './http.ts';
-import { createTokenEndpoint, type TokenEndpointOptions, type Tokens } from './token-endpoint.ts';
+import { createHttp, type HttpOptions } from './http.ts';
+import {
+  checkEndpointUrl,
+  createTokenEndpoint,
+  type TokenEndpointOptions,
+  type Tokens,
+} from './token-endpoint.ts';
 
 /** One customer's connection to one bank, as the kit stores it. */
 export interface Connection {
@@ -48,6 +53,7 @@ export function createMemoryTokenStore(): TokenStore & { list(): Connection[] } 
   };
 }
 
+/** Options of {@link createConnections}: the client credentials (for refresh), a store and the FDX base URL. */
 export interface ConnectionsOptions extends TokenEndpointOptions {
   /** Default {@link createMemoryTokenStore}. */
   store?: TokenStore;
@@ -57,6 +63,8 @@ export interface ConnectionsOptions extends TokenEndpointOptions {
   fdx?: HttpOptions;
   /** Seconds before expiry at which the access token is refreshed; default 30. */
   skew_seconds?: number;
+  /** Flinks' revoke endpoint for {@link Connections.revoke}; default `revoke` beside `token_url` (`/api/v1/revoke`). */
+  revoke_url?: string;
   /** Clock in epoch milliseconds. */
   now?: () => number;
   /** Makes connection ids; default `crypto.randomUUID()`. */
@@ -86,6 +94,11 @@ export interface Connections {
   markReauthorizationRequired(id: string): Promise<void>;
   /** An FDX client for the connection: refreshes tokens itself and turns FDX 602 into `REAUTHORIZATION_REQUIRED`. */
   fdx(id: string): FdxClient;
+  /**
+   * Ends the connection at Flinks (`DELETE /api/v1/revoke` with its access token) and deletes it from the store:
+   * the customer's "disconnect" button. A connection already needing re-consent is only deleted.
+   */
+  revoke(id: string): Promise<void>;
 }
 
 /**
@@ -103,6 +116,14 @@ export function createConnections(options: ConnectionsOptions): Connections {
   const skew = options.skew_seconds ?? 30;
   const generateId = options.generateId ?? (() => crypto.randomUUID());
   const refreshing = new Map<string, Promise<string>>();
+  const revokeUrl = checkEndpointUrl(
+    'revoke_url',
+    options.revoke_url ?? new URL('revoke', options.token_url).href,
+  );
+  const revokeHttp = createHttp(revokeUrl.href, {
+    ...options.fdx,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
 
   const load = async (id: string): Promise<Connection> => {
     const connection = await store.get(id);
@@ -202,6 +223,36 @@ export function createConnections(options: ConnectionsOptions): Connections {
     },
     getAccessToken,
     markReauthorizationRequired,
+    async revoke(id) {
+      const connection = await load(id);
+      if (connection.status === 'active') {
+        const send = async (token: string) =>
+          revokeHttp.send(revokeUrl, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
+        let result: Awaited<ReturnType<typeof send>> | undefined;
+        try {
+          let token = await getAccessToken(id);
+          result = await send(token);
+          if (result.response.status === 400 || result.response.status === 401) {
+            token = await getAccessToken(id, { rejected: token });
+            result = await send(token);
+          }
+        } catch (error) {
+          // Consent already gone at Flinks: nothing left to revoke there.
+          if (!isFlinksServerError(error, ServerErrorCode.REAUTHORIZATION_REQUIRED)) throw error;
+        }
+        if (result && !result.response.ok) {
+          throw new FlinksServerError(
+            ServerErrorCode.HTTP_ERROR,
+            `DELETE /revoke failed with HTTP ${result.response.status}; the connection is kept.`,
+            {
+              status: result.response.status,
+              cause: { status: result.response.status, body: result.json ?? null },
+            },
+          );
+        }
+      }
+      await store.delete(id);
+    },
     fdx(id) {
       if (!options.fdx_base_url) throw new TypeError('Set fdx_base_url to read FDX data of a connection.');
       return createFdxClient({

@@ -39,6 +39,7 @@ export const ServerErrorCode = {
   WAIT_TIMEOUT: 'WAIT_TIMEOUT',
 } as const;
 
+/** One of the {@link ServerErrorCode} values. */
 export type ServerErrorCode = (typeof ServerErrorCode)[keyof typeof ServerErrorCode];
 
 /** The server kit's error: `code` says what happened, `message` how to fix it; never a secret or token in either. */

@@ -21,6 +21,7 @@ export interface ExchangeContext {
   request: Request;
 }
 
+/** Options of {@link createExchangeHandler}: the token endpoint and client credentials, plus what is accepted. */
 export interface ExchangeHandlerOptions extends TokenEndpointOptions {
   /** Allow-list of redirect URIs this endpoint accepts, each exactly as registered with Flinks. */
   redirect_uris: string[];
@@ -42,6 +43,7 @@ export interface ExchangeHandlerOptions extends TokenEndpointOptions {
   onError?: (error: FlinksServerError, request: Request) => void;
 }
 
+/** Default `maxBodyBytes`: the widget's exchange request is well under 2 KiB. */
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024;
 
 /** Field limits of the exchange request: generous for any real value, small enough to refuse junk early. */

@@ -16,6 +16,7 @@ import {
   tokenSource,
 } from './http.ts';
 
+/** Options of {@link createFdxClient}. */
 export interface FdxClientOptions extends HttpOptions {
   /** FDX base URL, e.g. `https://ob.flinksapp.com/api/fdx/5`. */
   base_url: string;
@@ -27,10 +28,12 @@ export interface FdxClientOptions extends HttpOptions {
   onError?: (error: FdxError) => void | Promise<void>;
 }
 
+/** Per-call options of the FDX client. */
 export interface FdxCallOptions {
   signal?: AbortSignal;
 }
 
+/** Query of `GET /accounts`. */
 export interface FdxAccountsParams extends FdxCallOptions {
   accountIds?: string[];
   /** `lightweight` (default at Flinks) or `details` (adds balances). */
@@ -39,6 +42,7 @@ export interface FdxAccountsParams extends FdxCallOptions {
   limit?: number;
 }
 
+/** Query of `GET /accounts/{accountId}/transactions`. */
 export interface FdxTransactionsParams extends FdxCallOptions {
   /** ISO 8601 date or date-time. */
   startTime?: string;

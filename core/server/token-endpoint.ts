@@ -30,6 +30,7 @@ export interface Tokens {
   expires_at?: number;
 }
 
+/** Default time limit of one token request. */
 export const DEFAULT_TOKEN_TIMEOUT_MS = 30_000;
 
 /** @internal The three grants the kit uses, bound to one client. */

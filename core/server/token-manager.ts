@@ -1,5 +1,6 @@
 import { createTokenEndpoint, type TokenEndpointOptions, type Tokens } from './token-endpoint.ts';
 
+/** Options of {@link createTokenManager}. @see RFC 6749 §4.4 */
 export interface TokenManagerOptions extends TokenEndpointOptions {
   /** Scope of the client-credentials grant: `client:admin` for a Partner; omit for a Data Recipient. */
   scope?: string;

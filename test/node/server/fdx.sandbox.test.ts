@@ -229,3 +229,27 @@ describe('connections against the sandbox', () => {
     );
   });
 });
+
+describe('revoking a connection against the sandbox', () => {
+  it('ends the consent at Flinks and deletes the stored connection', async () => {
+    const connections = createConnections({
+      token_url: sandbox.tokenUrl,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      fdx_base_url: sandbox.fdxUrl,
+    });
+    const own = await connect(sandbox, client);
+    const { id } = await connections.save({ tokens: own, provider_id: '1000' });
+    await connections.revoke(id);
+    assert.equal(await connections.get(id), undefined);
+    // The tokens are dead at Flinks: the access token reads nothing, the refresh token refreshes nothing.
+    await assert.rejects(fdx({ access_token: own.access_token }).accounts(), FdxError);
+    const again = await connections.save({ tokens: own, provider_id: '1000' });
+    await assert.rejects(connections.getAccessToken(again.id, { rejected: own.access_token }), (error) =>
+      isFlinksServerError(error, 'REAUTHORIZATION_REQUIRED'),
+    );
+    // A connection that already needs re-consent is only deleted.
+    await connections.revoke(again.id);
+    assert.equal(await connections.get(again.id), undefined);
+  });
+});
