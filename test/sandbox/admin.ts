@@ -153,7 +153,12 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
   }
 
   async function revoke(req: IncomingMessage, res: ServerResponse, url: URL) {
-    const fields = { ...Object.fromEntries(url.searchParams), ...(await readFields(req)) };
+    // Only the token may come in the query: a client_secret in a URL would end up in logs.
+    const query = url.searchParams.get('token');
+    const fields: Record<string, unknown> = {
+      ...(query ? { token: query } : {}),
+      ...(await readFields(req)),
+    };
     const token = bearer(req);
     if (token) {
       // The connection's own access token revokes it.
