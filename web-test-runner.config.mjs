@@ -28,6 +28,17 @@ async function partner(ctx, next) {
     return;
   }
   const exchange = /^\/__exchange\/(\w+)$/.exec(url.pathname);
+  if (exchange && ctx.headers.origin && ctx.headers.origin !== ctx.origin) {
+    // Cross-origin exchange endpoints: `cors` allows the origin, `corscred` also allows credentials.
+    ctx.set('Access-Control-Allow-Origin', ctx.headers.origin);
+    if (exchange[1] === 'corscred') ctx.set('Access-Control-Allow-Credentials', 'true');
+    if (ctx.method === 'OPTIONS') {
+      ctx.set('Access-Control-Allow-Methods', 'POST');
+      ctx.set('Access-Control-Allow-Headers', 'content-type, accept, x-csrf-token');
+      ctx.status = 204;
+      return;
+    }
+  }
   if (exchange) {
     const body = ctx.method === 'POST' ? await readBody(ctx.req) : '';
     record(key, {
@@ -37,7 +48,7 @@ async function partner(ctx, next) {
       body,
     });
     const kind = exchange[1];
-    if (kind === 'ok') {
+    if (kind === 'ok' || kind === 'cors' || kind === 'corscred') {
       ctx.type = 'application/json';
       ctx.body = JSON.stringify({ connected: true, accounts: [{ id: 'a1' }] });
     } else if (kind === 'fail') {
@@ -108,11 +119,12 @@ async function partner(ctx, next) {
   }
   if (url.pathname === '/__page.html') {
     // A partner page in a frame: the element from source, window.open blocked as a popup blocker does.
-    const self = `${ctx.origin}/__page.html?key=${key}`;
+    const self = `${ctx.origin}/__page.html?key=${key}${url.searchParams.get('mode') === 'redirect' ? '&mode=redirect' : ''}`;
     const attributes = [
       'client-id="dc-test-client"',
       `authorize-url="${ctx.origin}/__authorize?key=${key}&amp;bank=approve"`,
       `redirect-uri="${self}"`,
+      `mode="${url.searchParams.get('mode') === 'redirect' ? 'redirect' : 'popup'}"`,
       'provider-id="1000"',
       `exchange-url="/__exchange/ok?key=${key}"`,
     ].join(' ');
@@ -131,7 +143,7 @@ export default {
   concurrency: 1,
   concurrentBrowsers: 1,
   testsFinishTimeout: 120_000,
-  testFramework: { config: { timeout: 5000 } },
+  testFramework: { config: { timeout: 10_000 } },
   middleware: [partner],
   plugins: [esbuildPlugin({ ts: true, target: 'es2022' })],
   browsers: [

@@ -79,7 +79,7 @@ export async function _log(
 }
 
 /** Resolves with the next `name` event from the element, or rejects after `ms`. */
-export function _next<N extends keyof Details>(el: Element, name: N, ms = 4000): Promise<Details[N]> {
+export function _next<N extends keyof Details>(el: Element, name: N, ms = 8000): Promise<Details[N]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${name} within ${ms} ms`)), ms);
     el.addEventListener(
@@ -154,6 +154,12 @@ export function _statusText(el: FlinksConnect): string {
 export function _wait(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+// axe-core is half a megabyte: load it once, before the first test's clock starts, with room for a busy machine.
+before(async function () {
+  this.timeout(30_000);
+  await _loadAxe();
+});
 
 afterEach(() => {
   window.open = realOpen;
