@@ -1,0 +1,136 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { _launchChromium } from './_browser.ts';
+import { type _Recorder, _record, type _Stack, _signInAndDecide, _startStack } from './_demo.ts';
+
+describe('the widget against the sandbox: every way a flow can go', () => {
+  let stack: _Stack;
+  let browser: Browser;
+
+  before(async () => {
+    stack = await _startStack();
+    browser = await _launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  async function _open(
+    path = '',
+    on = browser,
+  ): Promise<{ context: BrowserContext; page: Page; recorder: _Recorder }> {
+    const context = await on.newContext();
+    const recorder = _record(context);
+    const page = await context.newPage();
+    await page.goto(new URL(path, stack.demo.url).href);
+    return { context, page, recorder };
+  }
+  const connect = (page: Page) => page.getByRole('button', { name: /connect/i }).click();
+  const exchanged = () => stack.demo.exchanges.length;
+
+  it('connects in redirect mode, scrubs code and state from the address bar, and exchanges once even if reloaded', async () => {
+    const { context, page, recorder } = await _open('/?mode=redirect');
+    const before = exchanged();
+    await connect(page);
+    await page.waitForURL(
+      (url) => url.pathname.endsWith('/api/v1/authorize') || url.pathname.includes('/interaction/'),
+    );
+    await _signInAndDecide(page, 'Allow');
+    await page.getByText(/Connected: \d+ account\(s\) shared/).waitFor({ timeout: 15_000 });
+    const url = new URL(page.url());
+    assert.equal(url.pathname, '/callback');
+    assert.equal(url.searchParams.has('code'), false, 'code removed from the address bar');
+    assert.equal(url.searchParams.has('state'), false, 'state removed from the address bar');
+    assert.equal(exchanged() - before, 1);
+
+    await page.reload();
+    await page.locator('flinks-connect').waitFor();
+    await page.waitForTimeout(500);
+    assert.equal(exchanged() - before, 1, 'a reload does not exchange again');
+    assert.deepEqual(recorder.violations, []);
+    await context.close();
+  });
+
+  it('emits flinks-exit with reason "closed" when the customer closes the bank popup', async () => {
+    const { context, page } = await _open();
+    const before = exchanged();
+    const [bank] = await Promise.all([page.waitForEvent('popup'), connect(page)]);
+    await bank.getByRole('button', { name: 'Sign in' }).waitFor();
+    // A person reads the bank's page before giving up; a handle that reads closed at once is taken for a
+    // popup severed by Cross-Origin-Opener-Policy (the callback then comes back on the BroadcastChannel).
+    await bank.waitForTimeout(3500);
+    await bank.close();
+    await page.getByText('Not connected (closed).').waitFor({ timeout: 10_000 });
+    assert.match((await page.locator('#log').textContent()) ?? '', /flinks-exit .*"reason":"closed"/);
+    assert.equal(exchanged(), before);
+    await context.close();
+  });
+
+  it('rejects a forged callback in the popup with STATE_MISMATCH and exchanges nothing', async () => {
+    const { context, page } = await _open();
+    const before = exchanged();
+    const [bank] = await Promise.all([page.waitForEvent('popup'), connect(page)]);
+    await bank.getByRole('button', { name: 'Sign in' }).waitFor();
+    // An attacker's redirect instead of the bank's: a code with a state this browser never issued.
+    await bank.goto(new URL('/callback?code=stolen-code&state=forged-state', stack.demo.url).href);
+    await page.getByText(/Something went wrong/).waitFor({ timeout: 10_000 });
+    assert.match((await page.locator('#log').textContent()) ?? '', /flinks-error .*"code":"STATE_MISMATCH"/);
+    assert.equal(exchanged(), before);
+    await context.close();
+  });
+
+  it('rejects a forged callback on the redirect page with STATE_MISMATCH and exchanges nothing', async () => {
+    const before = exchanged();
+    const { context, page } = await _open('/callback?mode=redirect&code=stolen-code&state=forged-state');
+    await page.getByText(/Something went wrong/).waitFor({ timeout: 10_000 });
+    assert.match((await page.locator('#log').textContent()) ?? '', /flinks-error .*"code":"STATE_MISMATCH"/);
+    assert.equal(exchanged(), before);
+    await context.close();
+  });
+
+  it('reports POPUP_BLOCKED when the browser blocks the popup, then falls back to a redirect', async () => {
+    // A real block: the partner's page sits in a frame whose sandbox has no allow-popups, so Chromium refuses
+    // window.open. The fallback then runs the flow in that frame.
+    const outer = createServer((_request, response) =>
+      response
+        .writeHead(200, { 'Content-Type': 'text/html' })
+        .end(
+          `<!doctype html><title>Partner frame</title><iframe title="Partner" sandbox="allow-scripts allow-same-origin allow-forms" width="900" height="700" src="${stack.demo.url}"></iframe>`,
+        ),
+    );
+    await new Promise<void>((resolve) => outer.listen(0, '127.0.0.1', resolve));
+    const { context, page } = await _open(`http://127.0.0.1:${(outer.address() as AddressInfo).port}/`);
+    try {
+      const blocked: string[] = [];
+      page.on('console', (message) => {
+        if (/Blocked opening .* in a new window/.test(message.text())) blocked.push(message.text());
+      });
+      const frame = page.frameLocator('iframe');
+      const errors = frame.locator('#log');
+      const before = exchanged();
+      await frame.getByRole('button', { name: /connect/i }).click();
+      await page
+        .waitForFunction(
+          (sandboxPort) => document.querySelector('iframe')?.contentWindow?.location.port === sandboxPort,
+          new URL(stack.sandbox.url).port,
+          { timeout: 10_000 },
+        )
+        .catch(async (error) => {
+          throw new Error(`no fallback redirect; events: ${await errors.textContent()}`, { cause: error });
+        });
+      assert.equal(blocked.length, 1, 'Chromium blocked the popup');
+      const bank = page.frames().find((f) => f.url().startsWith(stack.sandbox.url));
+      assert.ok(bank, 'the bank page is in the frame');
+      await _signInAndDecide(bank as unknown as Page, 'Allow');
+      await frame.getByText(/Connected: \d+ account\(s\) shared/).waitFor({ timeout: 15_000 });
+      assert.equal(exchanged() - before, 1);
+    } finally {
+      await context.close();
+      outer.close();
+    }
+  });
+});
