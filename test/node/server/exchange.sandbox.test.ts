@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { inspect } from 'node:util';
 import {
@@ -8,6 +11,7 @@ import {
   type FlinksServerError,
   type Tokens,
 } from '../../../core/server/index.ts';
+import { getFreePort } from '../../ports.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import { authorize, control, REDIRECT_URI, recipient } from './_sandbox.ts';
 
@@ -216,6 +220,55 @@ describe('exchange handler failures seen by the browser and the log', () => {
     const everything = [...answers, ...logged, ...inspected].join('\n');
     for (const secret of secrets.filter(Boolean)) {
       assert.ok(!everything.includes(secret), `leaked ${secret.slice(0, 6)}…`);
+    }
+  });
+});
+
+describe('an expired authorization code', () => {
+  it('answers 502 invalid_grant for a code past its 60 s lifetime, while a fresh one still works', async () => {
+    // Codes live 60 s at the sandbox. Rather than wait, age one code by 61 s in the sandbox's own data file
+    // between two runs of the same sandbox (same port, so the same issuer); the other code is left as it is.
+    const dir = await mkdtemp(join(tmpdir(), 'flinks-code-'));
+    const dataFile = join(dir, 'state.json');
+    const port = await getFreePort();
+    const own = recipient();
+    let running = await startSandbox({ port, dataFile, clients: [own] });
+    try {
+      const expired = await authorize(running, own);
+      const fresh = await authorize(running, own);
+      await running.close();
+      const state = JSON.parse(await readFile(dataFile, 'utf8'));
+      const entry = state.oidc.AuthorizationCode[expired.code];
+      assert.ok(entry, 'the code is in the data file');
+      entry.payload.iat -= 61;
+      entry.payload.exp -= 61;
+      if (entry.expiresAt) entry.expiresAt -= 61_000;
+      await writeFile(dataFile, JSON.stringify(state));
+      running = await startSandbox({ port, dataFile, clients: [own] });
+      const handle = createExchangeHandler({
+        token_url: running.tokenUrl,
+        client_id: own.client_id,
+        client_secret: own.client_secret,
+        redirect_uris: own.redirect_uris,
+        onTokens: () => ({ ok: 1 }),
+        onError: () => {},
+      });
+      const post = (body: unknown) =>
+        handle(
+          new Request('http://localhost:5999/api/flinks/exchange', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(body),
+          }),
+        );
+      const late = await post(expired);
+      assert.equal(late.status, 502);
+      assert.equal((await late.json()).flinks_error, 'invalid_grant');
+      const inTime = await post(fresh);
+      assert.equal(inTime.status, 200);
+    } finally {
+      await running.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
