@@ -76,7 +76,9 @@ describe('the widget against the sandbox: every way a flow can go', () => {
     const [bank] = await Promise.all([page.waitForEvent('popup'), connect(page)]);
     await bank.getByRole('button', { name: 'Sign in' }).waitFor();
     // An attacker's redirect instead of the bank's: a code with a state this browser never issued.
-    await bank.goto(new URL('/callback?code=stolen-code&state=forged-state', stack.demo.url).href);
+    // (Navigated from the page, as a redirect would: an address-bar navigation would sever the opener.)
+    const forged = new URL('/callback?code=stolen-code&state=forged-state', stack.demo.url).href;
+    await bank.evaluate((href) => window.location.assign(href), forged);
     await page.getByText(/Something went wrong/).waitFor({ timeout: 10_000 });
     assert.match((await page.locator('#log').textContent()) ?? '', /flinks-error .*"code":"STATE_MISMATCH"/);
     assert.equal(exchanged(), before);

@@ -39,7 +39,9 @@ for (const name of [
   'flinks-error',
 ]) {
   connect.addEventListener(name, (event) => {
-    const { code_verifier: _omitted, code: _code, ...shown } = event.detail;
+    // The code and its verifier are not for display (and the page has no use for them: the server exchanges).
+    const { code_verifier: _verifier, ...shown } = event.detail;
+    if (name === 'flinks-consent') delete shown.code;
     log.textContent += `${name} ${JSON.stringify(shown)}\n`;
   });
 }
