@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * `flinks-outbound`: the server kit from a terminal. Configuration comes from FLINKS_BASE_URL, FLINKS_CLIENT_ID
  * and FLINKS_CLIENT_SECRET (or flags). Errors go to stderr with a non-zero exit code; nothing printed to stderr

@@ -356,3 +356,42 @@ describe('toNodeHandler', () => {
     }
   });
 });
+
+/** The part of Express this test uses. */
+type Express = {
+  (): {
+    post(path: string, ...handlers: unknown[]): void;
+    listen(port: number, host: string): import('node:http').Server;
+  };
+  json(): unknown;
+};
+
+describe('toNodeHandler under Express', () => {
+  it('works after express.json() has read the body, and without it', async (t) => {
+    // A specifier in a variable: this file must typecheck where the express dev dependency is not installed.
+    const specifier = 'express';
+    const loaded = (await import(specifier).catch(() => undefined)) as { default: Express } | undefined;
+    if (!loaded) return t.skip('express is not installed (npm install)');
+    const express = loaded.default;
+    const { handle } = handler({ onTokens: ({ provider_id }) => ({ provider_id }) });
+    const app = express();
+    app.post('/raw', toNodeHandler(handle));
+    app.post('/parsed', express.json(), toNodeHandler(handle));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      for (const path of ['/raw', '/parsed']) {
+        const response = await fetch(base + path, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify(exchangeBody()),
+        });
+        assert.equal(response.status, 200, path);
+        assert.deepEqual(await response.json(), { provider_id: '1000' });
+      }
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
