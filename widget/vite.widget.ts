@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Plugin, UserConfig } from 'vite';
 
 /**
@@ -53,6 +54,70 @@ function compactCss(): Plugin {
   };
 }
 
+interface Analyzer {
+  /** The analyzer's own TypeScript 5 (this project's TypeScript 7 has no JS API). */
+  ts: {
+    createSourceFile(name: string, text: string, target: number, setParentNodes: boolean): unknown;
+    ScriptTarget: { ES2022: number };
+  };
+  create(options: { modules: unknown[]; plugins: unknown[] }): {
+    modules: { declarations?: Record<string, Described[] | undefined>[] }[];
+  };
+}
+
+interface Described {
+  name: string;
+  privacy?: string;
+  fieldName?: string;
+  description?: string;
+}
+
+/**
+ * Writes `custom-elements.json` (the Custom Elements Manifest that IDEs, Storybook and docs read) from the
+ * class's header JSDoc and `static properties`, with @custom-elements-manifest/analyzer and its Lit plugin.
+ * Internal state and private members are left out.
+ */
+function customElementsManifest(): Plugin {
+  const files = ['widget/index.ts', 'widget/flinks-connect.ts', 'widget/relay.ts'];
+  return {
+    name: 'flinks-connect:custom-elements-manifest',
+    apply: 'build',
+    async closeBundle() {
+      // The analyzer's published types miss `create`, `ts` and the Lit plugin: typed here by what is used.
+      const analyzer = '@custom-elements-manifest/analyzer';
+      const { create, ts } = (await import(analyzer)) as Analyzer;
+      const { litPlugin } = (await import(`${analyzer}/src/features/framework-plugins/lit/lit.js`)) as {
+        litPlugin: () => unknown[];
+      };
+      const modules = files.map((file) =>
+        ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true),
+      );
+      const manifest = create({ modules, plugins: litPlugin() });
+      const internal = (item: Described) => item.privacy === 'private' || /^[#_]/.test(item.name);
+      for (const module of manifest.modules) {
+        for (const declaration of module.declarations ?? []) {
+          if (declaration.members) declaration.members = declaration.members.filter((m) => !internal(m));
+          if (declaration.events) declaration.events = declaration.events.filter((e) => e.name !== 'name');
+          if (declaration.attributes) {
+            declaration.attributes = declaration.attributes
+              .map((a) =>
+                a.name === 'lang'
+                  ? {
+                      name: 'lang',
+                      description:
+                        'Language of every visible string: en or fr. Default: <html lang>, then the browser.',
+                    }
+                  : a,
+              )
+              .filter((a) => !internal(a));
+          }
+        }
+      }
+      writeFileSync('custom-elements.json', `${JSON.stringify(manifest, null, 2)}\n`);
+    },
+  };
+}
+
 /**
  * `vite build` (default mode): `dist/widget/flinks-connect.js`, one self-contained minified ES module with Lit
  * inside, so a partner needs a single `<script type="module">` and no import map.
@@ -60,7 +125,7 @@ function compactCss(): Plugin {
 export function widgetConfig(): UserConfig {
   return {
     publicDir: false,
-    plugins: [serverSafeLit(), compactCss()],
+    plugins: [serverSafeLit(), compactCss(), customElementsManifest()],
     build: {
       outDir: 'dist/widget',
       emptyOutDir: true,
