@@ -617,3 +617,89 @@ export function buildTransactions(account: SandboxAccount, asOf: Date): SandboxT
   out.sort((a, b) => a.time - b.time);
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Statements
+
+export interface SandboxStatement {
+  statementId: string;
+  /** Last day of the statement's month, YYYY-MM-DD. */
+  statementDate: string;
+  /** Epoch ms of the month's first and last instant, for filtering and the document. */
+  start: number;
+  end: number;
+}
+
+/** One statement per month for the 24 months before `asOf`, oldest first. */
+export function buildStatements(account: SandboxAccount, asOf: Date): SandboxStatement[] {
+  const out: SandboxStatement[] = [];
+  for (let back = 24; back >= 1; back--) {
+    const start = Date.UTC(asOf.getUTCFullYear(), asOf.getUTCMonth() - back, 1);
+    const end = Date.UTC(asOf.getUTCFullYear(), asOf.getUTCMonth() - back + 1, 1) - 1;
+    const month = new Date(start).toISOString().slice(0, 7).replace('-', '');
+    out.push({
+      statementId: `${account.accountId}-s${month}`,
+      statementDate: isoDate(new Date(end)),
+      start,
+      end,
+    });
+  }
+  return out;
+}
+
+/** A small, valid PDF (one page of text) for a statement: the month's totals and its transactions. */
+export function statementPdf(
+  bank: SandboxProvider,
+  account: SandboxAccount,
+  statement: SandboxStatement,
+  transactions: SandboxTransaction[],
+): Buffer {
+  const inMonth = transactions.filter((t) => t.time >= statement.start && t.time <= statement.end);
+  const sum = (memo: string) =>
+    money(
+      inMonth
+        .map((t) => Object.values(t.body)[0] as { debitCreditMemo: string; amount: number })
+        .filter((t) => t.debitCreditMemo === memo)
+        .reduce((s, t) => s + t.amount, 0),
+    );
+  const lines = [
+    `${bank.name} - Statement ${statement.statementDate.slice(0, 7)}`,
+    `${account.basic.productName} ${account.basic.accountNumberDisplay}`,
+    `Transactions: ${inMonth.length}   Credits: ${sum('CREDIT').toFixed(2)}   Debits: ${sum('DEBIT').toFixed(2)} ${bank.currency}`,
+    '',
+    ...inMonth.slice(0, 40).map((t) => {
+      const tx = Object.values(t.body)[0] as {
+        postedTimestamp: string;
+        description: string;
+        amount: number;
+        debitCreditMemo: string;
+      };
+      return `${tx.postedTimestamp.slice(0, 10)}  ${tx.debitCreditMemo === 'DEBIT' ? '-' : '+'}${tx.amount.toFixed(2)}  ${tx.description}`;
+    }),
+  ];
+  // PDF text strings are Latin-1 here: accents survive, anything else becomes '?'.
+  const pdfText = (s: string) =>
+    s
+      .replace(/[—–]/g, '-')
+      .replace(/[^\x20-\xff]/g, '?')
+      .replace(/[\\()]/g, (c) => `\\${c}`);
+  const content = `BT /F1 10 Tf 50 800 Td 14 TL ${lines.map((l) => `(${pdfText(l)}) '`).join(' ')} ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
+    `<< /Length ${Buffer.byteLength(content, 'latin1')} >>\nstream\n${content}\nendstream`,
+  ];
+  let pdf = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(Buffer.byteLength(pdf, 'latin1'));
+    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(pdf, 'latin1');
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  pdf += offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}

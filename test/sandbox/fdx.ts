@@ -8,12 +8,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import {
   buildCustomer,
+  buildStatements,
   buildTransactions,
   findProvider,
   findUser,
   type SandboxAccount,
   type SandboxCustomer,
   type SandboxTransaction,
+  statementPdf,
   wrapAccount,
 } from './data.ts';
 import type { Faults } from './faults.ts';
@@ -87,6 +89,8 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
     }
     return customer;
   };
+
+  const statementsOf = (account: SandboxAccount) => buildStatements(account, asOf);
 
   const transactionsOf = (account: SandboxAccount) => {
     let list = transactions.get(account.accountId);
@@ -188,11 +192,16 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
     req: IncomingMessage,
     path: string,
     url: URL,
-  ): Promise<{ status: number; body: unknown }> {
+  ): Promise<{ status: number; body: unknown; pdf?: Buffer }> {
     if (req.method !== 'GET') throw new FdxError(501, `${req.method} is not supported on ${path}`);
     const accept = req.headers.accept;
-    if (accept && !/(application\/json|application\/\*|\*\/\*|\+json)/i.test(accept)) {
-      throw new FdxError(1203, `the API answers application/json; Accept was ${accept}`);
+    const document = /^\/api\/fdx\/5\/accounts\/[^/]+\/statements\/[^/]+$/.test(path);
+    const answers = document
+      ? /(application\/pdf|application\/\*|\*\/\*)/i
+      : /(application\/json|application\/\*|\*\/\*|\+json)/i;
+    if (accept && !answers.test(accept)) {
+      const type = document ? 'application/pdf' : 'application/json';
+      throw new FdxError(1203, `this resource is ${type}; Accept was ${accept}`);
     }
     const a = await access(req);
     need(a, 'ACCOUNT_BASIC', 'every FDX call');
@@ -240,9 +249,60 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
       };
     }
 
-    const m = /^\/api\/fdx\/5\/accounts\/([^/]+)(?:\/(transactions|payment-networks))?$/.exec(path);
-    if (!m) throw new FdxError(1107, `no FDX resource at ${path}`);
+    const m =
+      /^\/api\/fdx\/5\/accounts\/([^/]+)(?:\/(transactions|payment-networks|statements)(?:\/([^/]+))?)?$/.exec(
+        path,
+      );
+    if (!m || (m[3] !== undefined && m[2] !== 'statements'))
+      throw new FdxError(1107, `no FDX resource at ${path}`);
     const account = accountOf(a, decodeURIComponent(m[1] as string));
+    if (m[2] === 'statements') {
+      const bank = findProvider(a.connection.provider_id);
+      if (!bank?.scopes.includes('STATEMENTS')) {
+        throw new FdxError(501, `provider ${a.connection.provider_id} does not offer statements`);
+      }
+      need(a, 'STATEMENTS', 'statements');
+      const statements = statementsOf(account);
+      if (m[3] !== undefined) {
+        const id = decodeURIComponent(m[3]);
+        const statement = statements.find((s) => s.statementId === id);
+        if (!statement) throw new FdxError(1107, `no statement ${id} for account ${account.accountId}`);
+        return {
+          status: 200,
+          body: undefined,
+          pdf: statementPdf(bank, account, statement, transactionsOf(account)),
+        };
+      }
+      const start = parseTime(url.searchParams.get('startTime'), 'startTime', false);
+      const end = parseTime(url.searchParams.get('endTime'), 'endTime', true);
+      if (start !== undefined && end !== undefined && start > end)
+        throw new FdxError(703, 'startTime is after endTime');
+      const list = statements.filter(
+        (s) => (start === undefined || s.end >= start) && (end === undefined || s.end <= end),
+      );
+      const { page: p, links, slice } = page(url, list, DEFAULT_LIMIT);
+      return {
+        status: 200,
+        body: {
+          page: p,
+          links,
+          statements: slice.map((s) => ({
+            accountId: account.accountId,
+            statementId: s.statementId,
+            statementDate: s.statementDate,
+            description: `${account.basic.productName} ${s.statementDate.slice(0, 7)}`,
+            status: 'AVAILABLE',
+            links: [
+              {
+                href: `/api/fdx/5/accounts/${encodeURIComponent(account.accountId)}/statements/${encodeURIComponent(s.statementId)}`,
+                action: 'GET',
+                types: ['application/pdf'],
+              },
+            ],
+          })),
+        },
+      };
+    }
     if (!m[2]) {
       const details = a.scopes.has('ACCOUNT_DETAILED');
       return { status: 200, body: wrapAccount(account, details) };
@@ -288,8 +348,16 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
         if (await faults.apply(fault, res, 'fdx')) return true;
       }
       try {
-        const { status, body } = await route(req, path, url);
-        sendJson(res, status, body, headers);
+        const { status, body, pdf } = await route(req, path, url);
+        if (pdf) {
+          res.writeHead(status, {
+            ...headers,
+            'content-type': 'application/pdf',
+            'content-length': pdf.length,
+            'cache-control': 'no-store',
+          });
+          res.end(pdf);
+        } else sendJson(res, status, body, headers);
       } catch (error) {
         if (!(error instanceof FdxError)) throw error;
         sendJson(

@@ -233,6 +233,64 @@ describe('sandbox FDX transactions', () => {
     }));
 });
 
+describe('sandbox FDX statements', () => {
+  it('lists 24 monthly statements, paged and filtered by date, each a PDF document', () =>
+    _withSandbox(async (sb) => {
+      const token = await _all(sb);
+      const id = inner((await _fdx(sb, 'accounts', token)).body.accounts[0]).accountId;
+      const first = await _fdx(sb, `accounts/${id}/statements?limit=10`, token);
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.equal(first.body.page.totalElements, 24);
+      assert.equal(first.body.page.nextOffset, '10');
+      const s = first.body.statements[0];
+      assert.equal(s.accountId, id);
+      assert.match(s.statementDate, /^\d{4}-\d{2}-\d{2}$/);
+      assert.equal(s.status, 'AVAILABLE');
+      const september = await _fdx(
+        sb,
+        `accounts/${id}/statements?startTime=2026-09-01&endTime=2026-09-30`,
+        token,
+      );
+      assert.deepEqual(
+        september.body.statements.map((x: Json) => x.statementDate),
+        ['2026-09-30'],
+      );
+      const doc = await fetch(`${sb.url}${september.body.statements[0].links[0].href}`, {
+        headers: { authorization: `Bearer ${token}`, accept: 'application/pdf' },
+      });
+      assert.equal(doc.status, 200);
+      assert.equal(doc.headers.get('content-type'), 'application/pdf');
+      const bytes = Buffer.from(await doc.arrayBuffer());
+      assert.equal(bytes.subarray(0, 8).toString('latin1'), '%PDF-1.4');
+      assert.match(bytes.toString('latin1'), /Statement 2026-09[\s\S]*%%EOF\n$/);
+      const xref = Number(/startxref\n(\d+)/.exec(bytes.toString('latin1'))?.[1]);
+      assert.equal(bytes.subarray(xref, xref + 4).toString('latin1'), 'xref', 'the xref offset is right');
+      const missing = await _fdx(sb, `accounts/${id}/statements/${id}-s190001`, token);
+      assert.equal(missing.status, 404);
+      assert.equal(missing.body.code, '1107');
+      const asJson = await _fdx(sb, september.body.statements[0].links[0].href, token, {
+        accept: 'application/json',
+      });
+      assert.equal(asJson.status, 406);
+      assert.equal(asJson.body.code, '1203');
+    }));
+
+  it('needs the STATEMENTS cluster (403), and answers 405 (501) at a bank without statements', () =>
+    _withSandbox(async (sb) => {
+      const { access_token } = await _connect(sb, { scope: 'ACCOUNT_BASIC TRANSACTIONS' });
+      const id = inner((await _fdx(sb, 'accounts', access_token)).body.accounts[0]).accountId;
+      const denied = await _fdx(sb, `accounts/${id}/statements`, access_token);
+      assert.equal(denied.status, 403);
+      assert.equal(denied.body.code, '403');
+      await _activate(sb, 1003);
+      const maritime = await _connect(sb, { provider_id: '1003', scope: 'ACCOUNT_BASIC' });
+      const mid = inner((await _fdx(sb, 'accounts', maritime.access_token)).body.accounts[0]).accountId;
+      const none = await _fdx(sb, `accounts/${mid}/statements`, maritime.access_token);
+      assert.equal(none.status, 405);
+      assert.equal(none.body.code, '501');
+    }));
+});
+
 describe('sandbox FDX closed accounts', () => {
   it('lists a closed account with status CLOSED and answers 705 (409) for its transactions', () =>
     _withSandbox(async (sb) => {
