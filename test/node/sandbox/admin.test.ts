@@ -126,6 +126,38 @@ describe('sandbox recipients', () => {
       assert.ok(all.body.some((r: { client_id: string }) => r.client_id === RECIPIENT.client_id));
     }));
 
+  it('limits a recipient created with a scope list to those data clusters at /authorize', () =>
+    _withSandbox(async (sb) => {
+      const token = await _adminToken(sb);
+      const created = await _call(sb, 'POST', '/api/v1/recipients', token, {
+        name: 'Basic only',
+        scope: ['ACCOUNT_BASIC', 'ACCOUNT_DETAILED'],
+        redirect_uris: ['https://basic.example/cb'],
+      });
+      assert.deepEqual(created.body.scope, ['ACCOUNT_BASIC', 'ACCOUNT_DETAILED']);
+      const base = { client_id: created.body.client_id, redirect_uri: 'https://basic.example/cb' };
+      const refused = await fetch(_authorizeUrl(sb, { ...base, scope: 'ACCOUNT_BASIC TRANSACTIONS' }), {
+        redirect: 'manual',
+      });
+      assert.equal(
+        new URL(refused.headers.get('location') as string).searchParams.get('error'),
+        'invalid_scope',
+      );
+      const allowed = await fetch(_authorizeUrl(sb, { ...base, scope: 'ACCOUNT_BASIC ACCOUNT_DETAILED' }), {
+        redirect: 'manual',
+      });
+      assert.match(allowed.headers.get('location') ?? '', /^\/interaction\//);
+      const state = await _call(sb, 'GET', '/sandbox/state');
+      const listed = state.body.clients.find(
+        (c: { client_id: string }) => c.client_id === created.body.client_id,
+      );
+      assert.equal(listed.kind, 'recipient');
+      assert.equal(listed.client_secret, undefined, 'the state view shows no secrets');
+      assert.ok(
+        state.body.registrations.some((r: { client_id: string }) => r.client_id === created.body.client_id),
+      );
+    }));
+
   it('rejects bad recipient input with clear errors', () =>
     _withSandbox(async (sb) => {
       const token = await _adminToken(sb);
