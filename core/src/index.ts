@@ -22,5 +22,5 @@ export {
   type ExchangeRequestBody,
   exchangeCode,
 } from './exchange.ts';
-export { createMemoryFlowStore, createStorageFlowStore, FLOW_TTL_MS, type FlowStore } from './flow-store.ts';
 export type * from './fdx.ts';
+export { createMemoryFlowStore, createStorageFlowStore, FLOW_TTL_MS, type FlowStore } from './flow-store.ts';
