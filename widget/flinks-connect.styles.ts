@@ -26,7 +26,7 @@ export const styles = css`
     min-height: 2.75rem;
     padding: 0.5rem 1.25rem;
     border: 1px solid var(--_border);
-    background: transparent;
+    background: var(--_bg);
   }
   :focus-visible {
     outline: 3px solid var(--flinks-connect-focus-ring, var(--_accent));
@@ -49,8 +49,12 @@ export const styles = css`
     align-items: center;
     margin-top: 0.5rem;
   }
-  [part~='status'] {
+  /* Its own background: text contrast must not depend on the page behind it (dark widget, light page). */
+  [part~='status']:not(:empty) {
     color: var(--flinks-connect-muted, light-dark(#4d5361, #b9bfcc));
+    background: var(--_bg);
+    padding: 0.25rem 0.5rem;
+    border-radius: var(--_radius);
   }
   :host([state='error']) [part~='status'] {
     color: var(--flinks-connect-error, light-dark(#b3261e, #ffb4ab));
