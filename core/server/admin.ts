@@ -174,6 +174,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       ...(options.now ? { now: options.now } : {}),
     });
   const root = http.base.pathname.replace(/\/+$/, '');
+  const now = options.now ?? Date.now;
 
   const call = async <T>(
     method: string,
@@ -265,7 +266,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       signal,
     }) {
       const wanted = providerIds(provider_ids);
-      const deadline = Date.now() + timeout_ms;
+      const deadline = now() + timeout_ms;
       for (;;) {
         const current = (await client.registrations(client_id ? { client_id } : {})).filter((r) =>
           wanted.includes(Number(r.provider_id)),
@@ -275,7 +276,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
           current.some((r) => Number(r.provider_id) === id && r.registration_status === 'ACTIVE'),
         );
         if (active) return current;
-        if (Date.now() + interval_ms > deadline) {
+        if (now() + interval_ms > deadline) {
           const pending = wanted
             .map(
               (id) =>

@@ -220,6 +220,14 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
     limit: params.limit,
   });
 
+  const transactionPages = (accountId: string, params?: FdxTransactionsParams) =>
+    pages<FdxTransactions>(
+      `/accounts/${pathId('accountId', accountId)}/transactions`,
+      transactionsQuery(params),
+      'GET /accounts/{accountId}/transactions',
+      params?.signal,
+    );
+
   return {
     accounts: (params) =>
       get<FdxAccounts>('/accounts', accountsQuery(params), 'GET /accounts', params?.signal),
@@ -247,15 +255,9 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
         'GET /accounts/{accountId}/transactions',
         params?.signal,
       ),
-    transactionPages: (accountId, params) =>
-      pages<FdxTransactions>(
-        `/accounts/${pathId('accountId', accountId)}/transactions`,
-        transactionsQuery(params),
-        'GET /accounts/{accountId}/transactions',
-        params?.signal,
-      ),
+    transactionPages,
     async *allTransactions(accountId, params) {
-      for await (const page of this.transactionPages(accountId, params)) yield* page.transactions ?? [];
+      for await (const page of transactionPages(accountId, params)) yield* page.transactions ?? [];
     },
     customer: (callOptions) =>
       get<FdxCustomer>('/customers/current', undefined, 'GET /customers/current', callOptions?.signal),

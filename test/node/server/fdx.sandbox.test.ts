@@ -72,7 +72,9 @@ describe('FDX client against the sandbox', () => {
     assert.equal(pages, Math.ceil(total / 50));
     assert.equal(last?.page?.nextOffset, undefined);
     let count = 0;
-    for await (const _ of client.allTransactions(deposit.accountId, { limit: 100 })) count++;
+    // Methods work detached from the client (no `this`).
+    const { allTransactions } = client;
+    for await (const _ of allTransactions(deposit.accountId, { limit: 100 })) count++;
     assert.equal(count, total);
   });
 
