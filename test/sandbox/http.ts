@@ -87,7 +87,9 @@ export function sendHtml(res: ServerResponse, status: number, html: string): voi
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
     'content-length': Buffer.byteLength(html),
-    // The sandbox's pages load nothing from elsewhere and run no script.
+    // The sandbox's pages load nothing from elsewhere and run no script. form-action must allow any http(s)
+    // origin: the consent form's answer redirects to the client's redirect_uri, and Chromium applies
+    // form-action to that redirect too.
     'content-security-policy':
       "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'; base-uri 'none'",
   });

@@ -80,7 +80,10 @@ export const SANDBOX_PARTNER: SandboxClient = Object.freeze({
 export const SANDBOX_TEST_USERS: readonly { username: string; password: string; description: string }[] =
   TEST_USERS.map(({ username, password, description }) => ({ username, password, description }));
 
+/** The sandbox's banks (provider_id, name, country, data inventory). */
 export const SANDBOX_PROVIDERS = PROVIDERS;
+
+export { DriveError, type DriveOptions, driveAuthorize } from './drive.ts';
 
 const REFRESH_IDLE_DEFAULT = 30 * 24 * 3600;
 const LONG = 10 * 365 * 24 * 3600;
@@ -143,7 +146,7 @@ function clientMetadata(c: StoredClient): AdapterPayload {
   };
 }
 
-export function storedClient(c: SandboxClient, previous?: StoredClient): StoredClient {
+function storedClient(c: SandboxClient, previous?: StoredClient): StoredClient {
   return {
     client_id: c.client_id,
     client_secret: c.client_secret,

@@ -13,10 +13,10 @@ import {
   type SandboxProvider,
 } from './data.ts';
 import { HttpError, readFields, sendHtml } from './http.ts';
-import { consentPage, errorPage, mfaPage, signInPage, strings } from './pages.ts';
+import { consentPage, errorPage, type Lang, mfaPage, signInPage, strings } from './pages.ts';
 import type { SandboxState } from './state.ts';
 
-export type Lang = 'en' | 'fr';
+export type { Lang };
 
 interface Deps {
   provider: Provider;
