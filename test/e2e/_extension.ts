@@ -1,12 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page, Worker } from 'playwright-core';
+import { type BrowserContext, chromium, type Page, type Worker } from 'playwright-core';
 import { build } from 'vite';
 import { createExchangeHandler } from '../../core/server/index.ts';
 import { type ExtensionBrowser, extensionConfig } from '../../extension/vite.extension.ts';
+import { assertChromium, CHROMIUM_ARGS, CHROMIUM_PATH } from '../browsers.ts';
 import { _launchWithExtension } from './_browser.ts';
 
 /**
@@ -38,10 +41,29 @@ export interface LoadedExtension {
   close(): Promise<void>;
 }
 
+/** Chromium's UI language (what `i18n.getUILanguage()` answers) comes from the environment on Linux. */
+function _launchInLanguage(dir: string, userDataDir: string, lang: string): Promise<BrowserContext> {
+  assertChromium();
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    env: { ...process.env, LANGUAGE: lang, LANG: `${lang}_CA.UTF-8`, LC_ALL: '' },
+    locale: `${lang}-CA`,
+    args: [
+      ...CHROMIUM_ARGS,
+      `--lang=${lang}`,
+      `--disable-extensions-except=${dir}`,
+      `--load-extension=${dir}`,
+    ],
+  });
+}
+
 /** Launches Chromium with the unpacked extension and waits for its service worker. */
-export async function _loadExtension(dir: string): Promise<LoadedExtension> {
+export async function _loadExtension(dir: string, options: { lang?: string } = {}): Promise<LoadedExtension> {
   const userDataDir = await mkdtemp(join(tmpdir(), 'flinks-extension-profile-'));
-  const context = await _launchWithExtension(dir, userDataDir);
+  const context = options.lang
+    ? await _launchInLanguage(dir, userDataDir, options.lang)
+    : await _launchWithExtension(dir, userDataDir);
   const worker = async () =>
     context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ??
     (await context.waitForEvent('serviceworker'));
@@ -196,6 +218,31 @@ export function _request<T>(page: Page, request: { type: string } & Record<strin
     (request) => (globalThis as unknown as { chrome: ChromeApi }).chrome.runtime.sendMessage(request),
     request,
   ) as Promise<T>;
+}
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core (WCAG 2.1 A/AA and best practices) on an extension page; one line per violation. Evaluated over
+ * DevTools, as the page's CSP rightly refuses a script tag that is not the extension's.
+ */
+export async function _axe(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as { axe: { run(context: Document, options: object): Promise<AxeResult> } }
+    ).axe;
+    const result = await axe.run(document, {
+      runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'],
+    });
+    return result.violations.map(
+      (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+    );
+  });
+}
+
+interface AxeResult {
+  violations: { id: string; help: string; nodes: { target: string[] }[] }[];
 }
 
 /** The toolbar badge's text, read in the service worker. */

@@ -74,10 +74,9 @@ describe('the extension builds (Chrome and Firefox)', () => {
   let firefox: string;
 
   before(async () => {
-    [chrome, firefox] = await Promise.all([
-      _buildExtension(ENV, { browser: 'chrome', zip: true }),
-      _buildExtension(ENV, { browser: 'firefox', zip: true }),
-    ]);
+    // One after the other: @crxjs/vite-plugin keeps some state per process.
+    chrome = await _buildExtension(ENV, { browser: 'chrome', zip: true });
+    firefox = await _buildExtension(ENV, { browser: 'firefox', zip: true });
   });
 
   after(async () => {
@@ -216,6 +215,36 @@ describe('the extension builds (Chrome and Firefox)', () => {
       const entries = unzip(`${dir}.zip`);
       assert.deepEqual([...entries.keys()].sort(), files(dir));
       assert.ok(entries.get('manifest.json')?.equals(readFileSync(join(dir, 'manifest.json'))));
+    }
+  });
+
+  it('shows the popup, the element and the options page in French when the browser is in French', async () => {
+    const ext = await _loadExtension(chrome, { lang: 'fr' });
+    try {
+      const popup = await ext.open('extension/popup.html');
+      await popup.locator('body[data-ready="true"]').waitFor();
+      assert.equal(await popup.locator('html').getAttribute('lang'), 'fr');
+      assert.equal(await popup.locator('h1').textContent(), 'Connecter une banque');
+      assert.equal(
+        await popup.locator('#no-connections').textContent(),
+        "Aucune banque connectée pour l'instant.",
+      );
+      const element = popup.locator('flinks-connect');
+      assert.equal(await element.getAttribute('lang'), 'fr');
+      assert.equal(
+        (await element.locator('[part="button"]').textContent())?.trim(),
+        'Connecter votre banque',
+      );
+      const options = await ext.open('extension/options.html');
+      assert.equal(await options.locator('h1').textContent(), 'Paramètres de Flinks Connect');
+      await options.getByLabel('Portée (scope)').fill('TRANSACTIONS');
+      await options.getByRole('button', { name: 'Enregistrer' }).click();
+      assert.equal(
+        await options.locator('#scope-error').textContent(),
+        'La portée doit inclure ACCOUNT_BASIC.',
+      );
+    } finally {
+      await ext.close();
     }
   });
 

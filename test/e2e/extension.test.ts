@@ -10,6 +10,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 import {
+  _axe,
   _badge,
   _buildExtension,
   _loadExtension,
@@ -154,6 +155,17 @@ describe('the companion extension (Chromium, unpacked build) against the sandbox
     await page.close();
   }
 
+  it('has no accessibility violation in the popup (idle, picker open) and the options page', async () => {
+    const popup = await _openPopup();
+    assert.deepEqual(await _axe(popup), [], 'popup');
+    await popup.locator('flinks-connect').locator('[part="button"]').click();
+    await popup.getByRole('option', { name: 'Flinks Capital' }).waitFor();
+    assert.deepEqual(await _axe(popup), [], 'popup with the picker open');
+    const options = await ext.open('extension/options.html');
+    await options.getByLabel('Client ID').waitFor();
+    assert.deepEqual(await _axe(options), [], 'options page');
+  });
+
   it('connects a bank from the popup: picker, bank consent, contract body to the exchange endpoint, bank listed', async () => {
     await _disconnectAll();
     const popup = await _openPopup();
@@ -230,6 +242,11 @@ describe('the companion extension (Chromium, unpacked build) against the sandbox
     const bank = await _pickBank(popup);
     // What Chrome does when the bank's window takes focus: the popup is gone, its page and scripts with it.
     await popup.close();
+    // Reopened while the customer is at the bank, it says so.
+    const meanwhile = await _openPopup();
+    await meanwhile.locator('#status[data-kind="info"]').waitFor();
+    assert.match((await meanwhile.locator('#status').textContent()) ?? '', /^Waiting for Flinks Capital\./);
+    await meanwhile.close();
     await _signInAndDecide(bank, 'Allow');
     assert.equal(await _answeredExchange(before), 200, 'the background exchanged the code on its own');
     for (let i = 0; i < 50 && (await _badge(ext)) === ''; i++) await new Promise((r) => setTimeout(r, 100));
