@@ -248,7 +248,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
   });
   const address = server.address() as AddressInfo;
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  // Listening on every interface is fine, but a browser cannot go to 0.0.0.0: the URL names the loopback.
+  const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${address.port}`;
 
   const policy = interactionPolicy.base();
   // A bank asks for the customer's credentials on each authorization, whatever session the browser has.
