@@ -22,7 +22,14 @@ function libConfig(): UserConfig {
       sourcemap: true,
       target: 'es2022',
       ssr: true,
-      lib: { entry: { core: 'core/src/index.ts', server: 'core/server/index.ts' }, formats: ['es'] },
+      lib: {
+        entry: {
+          core: 'core/src/index.ts',
+          server: 'core/server/index.ts',
+          'flinks-outbound': 'core/server/cli.ts',
+        },
+        formats: ['es'],
+      },
       rolldownOptions: { external: [/^node:/, 'oauth4webapi'], output: { entryFileNames: '[name].js' } },
     },
   };
