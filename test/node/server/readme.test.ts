@@ -1,5 +1,5 @@
 /**
- * Runs every `ts example=NAME` block of core/server/README.md against the sandbox, as a partner would after
+ * Runs every `ts example=NAME` block of README.md against the sandbox, as a partner would after
  * copying it: only the package import is pointed at this checkout.
  */
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import { authorize, recipient } from './_sandbox.ts';
 
 const root = new URL('../../..', import.meta.url).pathname;
-const readme = readFileSync(join(root, 'core/server/README.md'), 'utf8');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const examples = new Map(
   [...readme.matchAll(/```ts example=(\S+)\n([\s\S]*?)```/g)].map((m) => [m[1] as string, m[2] as string]),
 );
