@@ -335,8 +335,18 @@ describe('the companion extension (Chromium, unpacked build) against the sandbox
     assert.match((await options.locator('#scope-error').textContent()) ?? '', /ACCOUNT_BASIC/);
     assert.match((await options.locator('#client_id-error').textContent()) ?? '', /Required/);
     assert.equal(await options.getByLabel('Exchange URL').getAttribute('aria-invalid'), 'false');
-    const unchanged = await _request<{ overridden: boolean }>(options, { type: 'get-settings' });
+    const unchanged = await _request<{ overridden: boolean; settings: Record<string, string> }>(options, {
+      type: 'get-settings',
+    });
     assert.equal(unchanged.overridden, false, 'nothing invalid was saved');
+
+    // Least privilege: an exchange origin the browser has not granted is refused, whoever asks.
+    const refused = await _request<{ ok: boolean; errors: { form?: string } }>(options, {
+      type: 'save-settings',
+      settings: { ...unchanged.settings, exchange_url: 'https://other-partner.example/exchange' },
+    });
+    assert.equal(refused.ok, false);
+    assert.match(refused.errors.form ?? '', /may not reach https:\/\/other-partner\.example\/\*/);
 
     await options.reload();
     await options.getByLabel('Scope').fill('ACCOUNT_BASIC ACCOUNT_DETAILED');
