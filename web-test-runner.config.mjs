@@ -88,6 +88,16 @@ async function partner(ctx, next) {
     );
     return;
   }
+  if (url.pathname === '/__listener.js') {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    ctx.type = 'text/javascript';
+    ctx.body = `window.heard = [];
+      for (const name of ['flinks-consent', 'flinks-success', 'flinks-error', 'flinks-exit']) {
+        document.querySelector('flinks-connect').addEventListener(name, (e) => window.heard.push([name, e.detail.code ?? '']));
+      }
+      window.ready = true;`;
+    return;
+  }
   if (url.pathname === '/__logo.svg') {
     ctx.type = 'image/svg+xml';
     ctx.body =
@@ -129,9 +139,12 @@ async function partner(ctx, next) {
       `exchange-url="/__exchange/ok?key=${key}"`,
     ].join(' ');
     ctx.type = 'text/html';
+    // The page's own script loads after the bundle and late, as a partner's often does.
     ctx.body = `<!doctype html><html lang="en"><title>partner</title>
-      <script type="module">window.open = () => null; await import('/widget/index.ts'); window.ready = true;</script>
-      <flinks-connect ${attributes}></flinks-connect>`;
+      <script>window.open = () => null;</script>
+      <script type="module" src="/widget/index.ts"></script>
+      <flinks-connect ${attributes}></flinks-connect>
+      <script type="module" src="/__listener.js"></script>`;
     return;
   }
   return next();

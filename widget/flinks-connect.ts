@@ -77,6 +77,14 @@ function parseProviders(json: unknown): Provider[] {
   });
 }
 
+/** Resolves once the page's deferred and module scripts have run (DOMContentLoaded, or load if that passed). */
+function pageScriptsRan(): Promise<void> {
+  if (document.readyState === 'complete') return Promise.resolve();
+  return new Promise((resolve) => {
+    for (const type of ['DOMContentLoaded', 'load']) addEventListener(type, () => resolve(), { once: true });
+  });
+}
+
 /** Case- and accent-insensitive form for search: "Économie" matches "economie". */
 function fold(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim();
@@ -102,7 +110,7 @@ interface Attempt {
 }
 
 const CONFIG_KEYS = ['clientId', 'authorizeUrl', 'redirectUri', 'scope', 'providerId', 'issuer'] as const;
-const CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state'];
+const CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri'];
 const POPUP_NAME = 'flinks-connect';
 const POPUP_WIDTH = 480;
 const POPUP_HEIGHT = 720;
@@ -167,7 +175,7 @@ export class FlinksConnect extends LitElement {
     // `lang` stays the native global attribute; this only makes a change of it re-render.
     _lang: { attribute: 'lang' },
     _state: { state: true },
-    _error: { state: true },
+    _code: { state: true },
     _providers: { state: true },
     _loading: { state: true },
     _loadFailed: { state: true },
@@ -181,7 +189,8 @@ export class FlinksConnect extends LitElement {
   // private state
   declare private _lang: string | undefined;
   declare private _state: ConnectState;
-  declare private _error: { code: string; message: string; error?: string } | undefined;
+  /** The error code on show, or EXIT after an exit: what the status line says. */
+  declare private _code: string | undefined;
   declare private _providers: Provider[] | undefined;
   declare private _loading: boolean;
   declare private _loadFailed: boolean;
@@ -345,7 +354,7 @@ export class FlinksConnect extends LitElement {
   reset(): void {
     this.#abortExchange();
     this.#endAttempt();
-    this._error = undefined;
+    this._code = undefined;
     this.#setState('idle');
     this.#prepare();
   }
@@ -434,7 +443,7 @@ export class FlinksConnect extends LitElement {
 
   #begin(): void {
     this.#endAttempt();
-    this._error = undefined;
+    this._code = undefined;
     this.#exited = false;
     this.#attempt = {
       session_id: crypto.randomUUID(),
@@ -689,6 +698,8 @@ export class FlinksConnect extends LitElement {
     };
     this.#attempt = attempt;
     this.#setState('authorizing');
+    // The page's own scripts may load after this bundle: let them attach their listeners first.
+    await pageScriptsRan();
     await this.#complete(attempt, url);
   }
 
@@ -813,7 +824,7 @@ export class FlinksConnect extends LitElement {
   #exit(detail: Extra<'flinks-exit'>): void {
     if (this.#exited) return;
     this.#exited = true;
-    this._error = { code: 'EXIT', message: this.#t().exited };
+    this._code = 'EXIT';
     this.#setState('idle');
     this.#emit('flinks-exit', detail);
   }
@@ -830,7 +841,7 @@ export class FlinksConnect extends LitElement {
     const detail: Extra<'flinks-error'> = { code: failure.code, message: failure.message, ...bank };
     if (failure.status !== undefined) detail.status = failure.status;
     // State first: a listener reading `state` sees where the element ended up.
-    this._error = { code: failure.code, message: failure.message };
+    this._code = failure.code;
     this.#setState('error');
     this.#emit('flinks-error', detail);
   }
@@ -869,11 +880,11 @@ export class FlinksConnect extends LitElement {
       case 'connected':
         return t.connected;
       case 'error': {
-        const code = this._error?.code as ErrorCode | undefined;
-        return (code && t.errors[code]) || t.genericError;
+        // A code from a driver that the catalogue does not know reads as the bank's failure.
+        return t.errors[this._code as ErrorCode] || t.errors.AUTHORIZATION_FAILED;
       }
       default:
-        return this._error?.code === 'EXIT' ? t.exited : '';
+        return this._code === 'EXIT' ? t.exited : '';
     }
   }
 

@@ -15,8 +15,6 @@ export interface Strings {
   noBanks: (query: string) => string;
   none: string;
   banksCount: (count: number) => string;
-  /** Shown when an error has no specific message. */
-  genericError: string;
   errors: Record<ErrorCode, string>;
 }
 
@@ -30,17 +28,16 @@ const en: Strings = {
   connect: 'Connect your bank',
   retry: 'Try again',
   cancel: 'Cancel',
-  authorizing: 'Continue in the window that opened to sign in to your bank.',
+  authorizing: 'Continue in your bank’s window.',
   exchanging: 'Finishing the connection…',
   connected: 'Your bank is connected.',
-  exited: 'The connection was cancelled. You can try again at any time.',
+  exited: 'Connection cancelled.',
   chooseBank: 'Choose your bank',
   search: 'Search for your bank',
   loadingBanks: 'Loading banks…',
   noBanks: (query) => `No bank matches “${query}”.`,
   none: 'No banks are available.',
   banksCount: (count) => `${count.toLocaleString('en')} bank${count === 1 ? '' : 's'}`,
-  genericError: 'Something went wrong. Please try again.',
   errors: {
     INVALID_CONFIG: 'This button is not set up correctly.',
     STATE_MISMATCH: unverifiedEn,
@@ -62,17 +59,16 @@ const fr: Strings = {
   connect: 'Connecter votre banque',
   retry: 'Réessayer',
   cancel: 'Annuler',
-  authorizing: 'Poursuivez dans la fenêtre ouverte pour vous connecter à votre banque.',
+  authorizing: 'Poursuivez dans la fenêtre de votre banque.',
   exchanging: 'Finalisation de la connexion…',
   connected: 'Votre banque est connectée.',
-  exited: 'La connexion a été annulée. Vous pouvez réessayer à tout moment.',
+  exited: 'Connexion annulée.',
   chooseBank: 'Choisissez votre banque',
   search: 'Rechercher votre banque',
   loadingBanks: 'Chargement des banques…',
   noBanks: (query) => `Aucune banque ne correspond à « ${query} ».`,
   none: 'Aucune banque n’est disponible.',
   banksCount: (count) => `${count.toLocaleString('fr')} banque${count > 1 ? 's' : ''}`,
-  genericError: 'Une erreur est survenue. Veuillez réessayer.',
   errors: {
     INVALID_CONFIG: 'Ce bouton n’est pas configuré correctement.',
     STATE_MISMATCH: unverifiedFr,

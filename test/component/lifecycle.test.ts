@@ -62,7 +62,7 @@ describe('<flinks-connect> popup lifecycle, states and exchange failures', () =>
     expect(detail).to.not.have.property('error');
     expect(el.state).to.equal('idle');
     await el.updateComplete;
-    expect(_statusText(el)).to.equal('The connection was cancelled. You can try again at any time.');
+    expect(_statusText(el)).to.equal('Connection cancelled.');
   });
 
   it('does not take a popup that looks closed right after navigating (COOP) as closed, and accepts the channel', async () => {

@@ -136,6 +136,33 @@ describe('<flinks-connect> options and the remaining error codes', () => {
         'POST /__exchange/ok',
       ]);
       expect(new URL(frame.contentWindow?.location.href ?? '').searchParams.has('code')).to.equal(false);
+      // The page's own script loaded after the bundle and still heard how it ended.
+      const heard = (frame.contentWindow as Window & { heard?: string[][] }).heard;
+      expect(heard).to.deep.equal([
+        ['flinks-consent', 'bank-code'],
+        ['flinks-success', ''],
+      ]);
+    } finally {
+      frame.remove();
+    }
+  });
+
+  it('on the redirect page, rejects a forged callback with STATE_MISMATCH that a late page script still hears', async () => {
+    const key = _key();
+    const frame = document.createElement('iframe');
+    frame.title = 'partner page';
+    frame.src = `/__page.html?key=${key}&mode=redirect&code=stolen-code&state=forged-state`;
+    document.body.append(frame);
+    try {
+      let heard: string[][] | undefined;
+      for (let i = 0; i < 150 && !heard?.length; i++) {
+        await _wait(40);
+        heard = (frame.contentWindow as (Window & { heard?: string[][] }) | null)?.heard;
+      }
+      expect(heard).to.deep.equal([['flinks-error', 'STATE_MISMATCH']]);
+      const url = new URL(frame.contentWindow?.location.href ?? '');
+      expect([url.searchParams.has('code'), url.searchParams.has('state')]).to.deep.equal([false, false]);
+      expect(await _log(key)).to.deep.equal([]);
     } finally {
       frame.remove();
     }
