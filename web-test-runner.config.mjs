@@ -128,8 +128,9 @@ async function partner(ctx, next) {
     return;
   }
   if (url.pathname === '/__page.html') {
-    // A partner page in a frame: the element from source, window.open blocked as a popup blocker does.
-    const self = `${ctx.origin}/__page.html?key=${key}${url.searchParams.get('mode') === 'redirect' ? '&mode=redirect' : ''}`;
+    // A partner page in a frame: the element from source, window.open blocked as a popup blocker does (or,
+    // with `sandboxed`, by Chromium itself because the test puts the frame in a sandbox without allow-popups).
+    const self = `${ctx.origin}/__page.html?key=${key}${url.searchParams.get('mode') === 'redirect' ? '&mode=redirect' : ''}${url.searchParams.has('sandboxed') ? '&sandboxed' : ''}`;
     const attributes = [
       'client-id="dc-test-client"',
       `authorize-url="${ctx.origin}/__authorize?key=${key}&amp;bank=approve"`,
@@ -141,7 +142,7 @@ async function partner(ctx, next) {
     ctx.type = 'text/html';
     // The page's own script loads after the bundle and late, as a partner's often does.
     ctx.body = `<!doctype html><html lang="en"><title>partner</title>
-      <script>window.open = () => null;</script>
+      ${url.searchParams.has('sandboxed') ? '' : '<script>window.open = () => null;</script>'}
       <script type="module" src="/widget/index.ts"></script>
       <flinks-connect ${attributes}></flinks-connect>
       <script type="module" src="/__listener.js"></script>`;

@@ -49,6 +49,30 @@ describe('<flinks-connect> when the popup is blocked', () => {
     }
   });
 
+  it('falls back the same way when Chromium itself blocks the popup (sandboxed frame)', async () => {
+    const key = _key();
+    const frame = document.createElement('iframe');
+    frame.title = 'partner page';
+    frame.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-forms');
+    frame.src = `/__page.html?key=${key}&sandboxed`;
+    document.body.append(frame);
+    try {
+      const el = await _frameElement(frame, () => true);
+      await el.updateComplete;
+      const codes: string[] = [];
+      el.addEventListener('flinks-error', (e) => codes.push(e.detail.code));
+      el.shadowRoot?.querySelector<HTMLButtonElement>('[part~="button"]')?.click();
+      await _frameElement(frame, (e) => e.state === 'connected');
+      expect(codes).to.deep.equal(['POPUP_BLOCKED']);
+      expect((await _log(key)).map((r) => `${r.method} ${r.path}`)).to.deep.equal([
+        'GET /__authorize',
+        'POST /__exchange/ok',
+      ]);
+    } finally {
+      frame.remove();
+    }
+  });
+
   it('stays on the page with no-redirect-fallback', async () => {
     const key = _key();
     const frame = document.createElement('iframe');
