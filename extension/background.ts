@@ -32,8 +32,8 @@ import {
   POPUP_PORT,
   type PopupState,
   type PortMessage,
-  type Request,
   type RequestOf,
+  type RequestType,
   type ResponseOf,
   type SettingsView,
 } from './messages.ts';
@@ -60,7 +60,8 @@ declare const __FLINKS_BROWSER__: 'chrome' | 'firefox';
 
 /**
  * Firefox runs the background as an event page with a 30 s idle timer; calling an extension API resets it, so
- * while a flow waits for the bank this pings one. Chrome needs none (see above), and the e2e test shows it.
+ * while a flow waits for the bank this pings one. Chrome needs none (see above); test/e2e/extension-lifetime
+ * shows it.
  */
 const HEARTBEAT_MS = __FLINKS_BROWSER__ === 'firefox' ? 20_000 : 0;
 
@@ -105,21 +106,18 @@ const ready: Promise<void> = (async () => {
   });
 })().catch((error: unknown) => console.error('flinks-connect: could not recover the pending flow', error));
 
-async function handle(request: Request): Promise<unknown> {
-  switch (request.type) {
-    case 'connect':
-      return connect(request);
-    case 'get-state':
-      return popupState();
-    case 'ack-last':
-      return ackLast();
-    case 'disconnect':
-      return disconnect(request);
-    case 'get-settings':
-      return settingsView();
-    case 'save-settings':
-      return saveSettings(request);
-  }
+/** One handler per request type, each typed by the protocol: a missing or mistyped one does not compile. */
+const handlers: { [K in RequestType]: (request: RequestOf<K>) => Promise<ResponseOf<K>> } = {
+  connect: (request) => connect(request),
+  'get-state': () => popupState(),
+  'ack-last': () => ackLast(),
+  disconnect: (request) => disconnect(request),
+  'get-settings': () => settingsView(),
+  'save-settings': (request) => saveSettings(request),
+};
+
+function handle<K extends RequestType>(request: RequestOf<K>): Promise<ResponseOf<K>> {
+  return (handlers[request.type as K] as (request: RequestOf<K>) => Promise<ResponseOf<K>>)(request);
 }
 
 async function settingsView(): Promise<SettingsView> {
