@@ -15,6 +15,9 @@ export const styles = css`
     font-family: var(--flinks-connect-font, system-ui, sans-serif);
     color: var(--_fg);
   }
+  :host([hidden]) {
+    display: none;
+  }
   button,
   input {
     font: inherit;

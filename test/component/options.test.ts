@@ -19,6 +19,14 @@ function _otherOrigin(path: string): string {
 }
 
 describe('<flinks-connect> options and the remaining error codes', () => {
+  it('loads twice without throwing and keeps the first definition', async () => {
+    const first = customElements.get('flinks-connect');
+    const again = await import(`../../widget/index.ts?twice=${Date.now()}`);
+    expect(again.FlinksConnect).to.be.a('function');
+    // index.ts ran a second time (its URL differs); without its guard, define() would throw NotSupportedError.
+    expect(customElements.get('flinks-connect')).to.equal(first);
+  });
+
   it('takes its language from lang, then <html lang>, and follows a change of either', async () => {
     const html = document.documentElement;
     const before = html.lang;

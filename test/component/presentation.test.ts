@@ -51,6 +51,13 @@ describe('<flinks-connect> presentation: colour schemes, motion, focus, zoom and
     expect(await _axeViolations(errored)).to.deep.equal([]);
   });
 
+  it('honours the hidden attribute despite its own display', async () => {
+    const el = await _mount(_config(_key()));
+    expect(getComputedStyle(el).display).to.equal('inline-block');
+    el.hidden = true;
+    expect(getComputedStyle(el).display).to.equal('none');
+  });
+
   it('follows --flinks-connect-* custom properties and can be styled through its parts', async () => {
     const el = await _mount(_config(_key()));
     el.style.setProperty('--flinks-connect-accent', 'rgb(1, 2, 3)');
