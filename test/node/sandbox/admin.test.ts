@@ -27,7 +27,7 @@ async function _call(sb: Sandbox, method: string, path: string, token?: string, 
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as any };
 }
 
-describe('sandbox providers', () => {
+describe('sandbox providers', { concurrency: true }, () => {
   it('lists all providers to a partner and only ACTIVE ones to a recipient', () =>
     _withSandbox(async (sb) => {
       const all = await _call(sb, 'GET', '/api/v1/providers', await _adminToken(sb));
@@ -88,7 +88,7 @@ describe('sandbox providers', () => {
     ));
 });
 
-describe('sandbox recipients', () => {
+describe('sandbox recipients', { concurrency: true }, () => {
   it('creates a recipient that can authorize at once with its redirect URIs', () =>
     _withSandbox(async (sb) => {
       const token = await _adminToken(sb);
@@ -217,7 +217,7 @@ describe('sandbox recipients', () => {
     }));
 });
 
-describe('sandbox registration with Data Providers', () => {
+describe('sandbox registration with Data Providers', { concurrency: true }, () => {
   it('walks PENDING_APPROVAL → PENDING_ACTIVATION → ACTIVE with the admin advance call; /authorize works only when ACTIVE', () =>
     _withSandbox(async (sb) => {
       const token = await _adminToken(sb);

@@ -20,7 +20,7 @@ function _run(args: string[]): { child: ChildProcess; output: () => string } {
   return { child, output: () => output };
 }
 
-describe('npm run sandbox', () => {
+describe('npm run sandbox', { concurrency: true }, () => {
   it('prints the URL, the clients and the test users, serves them, and stops on SIGTERM', async () => {
     const { child, output } = _run([
       '--port',
@@ -59,11 +59,13 @@ describe('npm run sandbox', () => {
   });
 
   it('exits with status 2 and a usage line for bad arguments', async () => {
-    for (const args of [['--port', 'abc'], ['--bogus'], ['--client', 'only-an-id']]) {
-      const { child, output } = _run(args);
-      const [code] = await once(child, 'exit');
-      assert.equal(code, 2, args.join(' '));
-      assert.match(output(), /Usage: npm run sandbox/);
-    }
+    await Promise.all(
+      [['--port', 'abc'], ['--bogus'], ['--client', 'only-an-id']].map(async (args) => {
+        const { child, output } = _run(args);
+        const [code] = await once(child, 'exit');
+        assert.equal(code, 2, args.join(' '));
+        assert.match(output(), /Usage: npm run sandbox/);
+      }),
+    );
   });
 });

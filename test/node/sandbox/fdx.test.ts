@@ -38,7 +38,7 @@ async function _activate(sb: Sandbox, provider: number) {
   assert.equal(advanced.status, 200);
 }
 
-describe('sandbox FDX accounts', () => {
+describe('sandbox FDX accounts', { concurrency: true }, () => {
   it('returns deposit, line-of-credit, loan and investment accounts, lightweight by default, details on request', () =>
     _withSandbox(async (sb) => {
       const token = await _all(sb);
@@ -170,7 +170,7 @@ describe('sandbox FDX accounts', () => {
     }));
 });
 
-describe('sandbox FDX transactions', () => {
+describe('sandbox FDX transactions', { concurrency: true }, () => {
   it('has 24 months of history, hundreds per account, paged to the end with links.next.href', () =>
     _withSandbox(async (sb) => {
       const token = await _all(sb);
@@ -233,7 +233,7 @@ describe('sandbox FDX transactions', () => {
     }));
 });
 
-describe('sandbox FDX statements', () => {
+describe('sandbox FDX statements', { concurrency: true }, () => {
   it('lists 24 monthly statements, paged and filtered by date, each a PDF document', () =>
     _withSandbox(async (sb) => {
       const token = await _all(sb);
@@ -291,7 +291,7 @@ describe('sandbox FDX statements', () => {
     }));
 });
 
-describe('sandbox FDX closed accounts', () => {
+describe('sandbox FDX closed accounts', { concurrency: true }, () => {
   it('lists a closed account with status CLOSED and answers 705 (409) for its transactions', () =>
     _withSandbox(async (sb) => {
       const { access_token } = await _connect(
@@ -310,7 +310,7 @@ describe('sandbox FDX closed accounts', () => {
     }));
 });
 
-describe('sandbox FDX customer and payment networks', () => {
+describe('sandbox FDX customer and payment networks', { concurrency: true }, () => {
   it('returns the current customer with the granted parts only', () =>
     _withSandbox(async (sb) => {
       const full = await _fdx(sb, 'customers/current', await _all(sb));
@@ -357,7 +357,7 @@ describe('sandbox FDX customer and payment networks', () => {
     }));
 });
 
-describe('sandbox FDX protocol details', () => {
+describe('sandbox FDX protocol details', { concurrency: true }, () => {
   it('echoes ob-correlation-id, sets a fresh ob-trace-id, and answers 406 (1203) to an unsupported Accept', () =>
     _withSandbox(async (sb) => {
       const token = await _all(sb);

@@ -27,7 +27,7 @@ async function _consentPage(_sb: Sandbox, url: URL, headers: Record<string, stri
   return (await _pages(url, headers['accept-language'])).at(-1) as { html: string; status: number };
 }
 
-describe('sandbox sign-in test users', () => {
+describe('sandbox sign-in test users', { concurrency: true }, () => {
   it('asks the mfa user a security question and connects with the right answer', () =>
     _withSandbox(async (sb) => {
       const final = await driveAuthorize(_authorizeUrl(sb, { state: 'mfa' }).href, {
@@ -100,7 +100,7 @@ describe('sandbox sign-in test users', () => {
     ));
 });
 
-describe('sandbox consent page', () => {
+describe('sandbox consent page', { concurrency: true }, () => {
   it('lists the requested data clusters and the accounts, with Allow and Deny buttons', () =>
     _withSandbox(async (sb) => {
       const { html, status } = await _consentPage(
@@ -156,7 +156,7 @@ describe('sandbox consent page', () => {
     }));
 });
 
-describe('sandbox pages in French', () => {
+describe('sandbox pages in French', { concurrency: true }, () => {
   it('serves French from Accept-Language, with French labels and lang="fr"', () =>
     _withSandbox(async (sb) => {
       const { html } = await _firstPage(sb, _authorizeUrl(sb), {
