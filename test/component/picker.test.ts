@@ -1,4 +1,5 @@
 import { expect } from '@esm-bundle/chai';
+import { sendKeys } from '@web/test-runner-commands';
 import type { FlinksConnect } from '../../widget/index.ts';
 import {
   _axeViolations,
@@ -159,18 +160,40 @@ describe('<flinks-connect> bank picker (no provider-id)', () => {
     expect(el.shadowRoot?.activeElement).to.equal(el.shadowRoot?.querySelector('[part~="button"]'));
   });
 
-  it('keeps Tab inside the picker while it is open', async () => {
+  it('keeps Tab inside the picker while it is open (real key presses)', async () => {
     const { el } = await _openPicker('ok');
     await _loaded(el);
-    const focusable = [
-      ...(el.shadowRoot?.querySelectorAll<HTMLElement>('[part~="picker"] :is(input, button)') ?? []),
-    ];
-    const last = focusable[focusable.length - 1];
-    last?.focus();
-    _key_(last ?? null, 'Tab');
-    expect(el.shadowRoot?.activeElement).to.equal(_picker(el).input);
-    _key_(_picker(el).input, 'Tab', true);
-    expect(el.shadowRoot?.activeElement).to.equal(last);
+    const input = _picker(el).input;
+    const cancel = el.shadowRoot?.querySelector('[part~="picker"] > button:last-child');
+    expect(el.shadowRoot?.activeElement).to.equal(input);
+    await sendKeys({ press: 'Tab' });
+    expect(el.shadowRoot?.activeElement).to.equal(cancel);
+    await sendKeys({ press: 'Tab' });
+    expect(el.shadowRoot?.activeElement).to.equal(input);
+    await sendKeys({ press: 'Shift+Tab' });
+    expect(el.shadowRoot?.activeElement).to.equal(cancel);
+  });
+
+  it('is usable with the keyboard alone: type, arrow, Enter (real key presses)', async () => {
+    const { el, events } = await _openPicker('ok');
+    await _loaded(el);
+    const { calls } = _stubOpen('window');
+    await sendKeys({ type: 'BANQUE' });
+    await el.updateComplete;
+    expect(_picker(el).names).to.deep.equal(['Banque Nationale']);
+    await sendKeys({ press: 'Backspace' });
+    for (let i = 0; i < 5; i++) await sendKeys({ press: 'Backspace' });
+    await sendKeys({ type: 'ca' }); // Flinks Capital, Caisse Économie
+    await el.updateComplete;
+    expect(_picker(el).names).to.deep.equal(['Flinks Capital', 'Caisse Économie']);
+    await sendKeys({ press: 'ArrowDown' });
+    const authorize = _next(el, 'flinks-authorize');
+    await sendKeys({ press: 'Enter' });
+    expect(calls).to.have.length(1);
+    expect((await authorize).detail.provider_id).to.equal('2003');
+    expect(events.find((e) => e.name === 'flinks-select-provider')?.detail.provider_name).to.equal(
+      'Caisse Économie',
+    );
   });
 
   it('says so when the list is empty', async () => {
