@@ -1,6 +1,7 @@
 /**
  * `npm run sandbox -- --port N --seed S [--data-file F] [--access-token-ttl SECONDS] [--as-of YYYY-MM-DD]
- * [--client id:secret:redirect_uri[,redirect_uri…]] [--log]`: the Flinks Outbound emulator alone.
+ * [--registration-advance-ms N] [--client id:secret:redirect_uri[,redirect_uri…]] [--log]`: the Flinks Outbound
+ * emulator alone.
  */
 import { parseArgs } from 'node:util';
 import {
@@ -15,7 +16,8 @@ function usage(message?: string): never {
   if (message) console.error(`${message}\n`);
   console.error(
     'Usage: npm run sandbox -- [--port N] [--host H] [--seed S] [--data-file F] [--access-token-ttl SECONDS]\n' +
-      '                          [--as-of YYYY-MM-DD] [--client id:secret:redirect_uri[,redirect_uri…]] [--log]',
+      '                          [--as-of YYYY-MM-DD] [--registration-advance-ms N]\n' +
+      '                          [--client id:secret:redirect_uri[,redirect_uri…]] [--log]',
   );
   process.exit(message ? 2 : 0);
 }
@@ -30,6 +32,7 @@ function parse() {
       'data-file': { type: 'string' },
       'access-token-ttl': { type: 'string' },
       'as-of': { type: 'string' },
+      'registration-advance-ms': { type: 'string' },
       client: { type: 'string', multiple: true },
       log: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -49,6 +52,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port ${values.
 const ttl = values['access-token-ttl'] === undefined ? undefined : Number(values['access-token-ttl']);
 if (ttl !== undefined && (!Number.isInteger(ttl) || ttl < 1))
   usage('--access-token-ttl must be a positive integer');
+
+const advance =
+  values['registration-advance-ms'] === undefined ? undefined : Number(values['registration-advance-ms']);
+if (advance !== undefined && (!Number.isInteger(advance) || advance < 1)) {
+  usage('--registration-advance-ms must be a positive integer');
+}
 
 const clients: SandboxClient[] = (values.client ?? []).map((spec) => {
   const [client_id, client_secret, ...rest] = spec.split(':');
@@ -72,6 +81,7 @@ try {
     dataFile: values['data-file'],
     accessTokenTtl: ttl,
     asOf: values['as-of'],
+    registrationAdvanceMs: advance,
     clients,
     log: values.log,
   });

@@ -60,12 +60,14 @@ describe('npm run sandbox', { concurrency: true }, () => {
 
   it('exits with status 2 and a usage line for bad arguments', async () => {
     await Promise.all(
-      [['--port', 'abc'], ['--bogus'], ['--client', 'only-an-id']].map(async (args) => {
-        const { child, output } = _run(args);
-        const [code] = await once(child, 'exit');
-        assert.equal(code, 2, args.join(' '));
-        assert.match(output(), /Usage: npm run sandbox/);
-      }),
+      [['--port', 'abc'], ['--bogus'], ['--client', 'only-an-id'], ['--registration-advance-ms', '-5']].map(
+        async (args) => {
+          const { child, output } = _run(args);
+          const [code] = await once(child, 'exit');
+          assert.equal(code, 2, args.join(' '));
+          assert.match(output(), /Usage: npm run sandbox/);
+        },
+      ),
     );
   });
 });
