@@ -23,7 +23,7 @@ export function isCallback(input: URL | URLSearchParams): boolean {
 }
 
 /**
- * Validates an authorization response against the pending flow its `state` names, taking that flow from the
+ * Validates an authorization response (a URL, a URL string or a query) against the pending flow its `state` names, taking that flow from the
  * store (one use). Checks `state`, and `iss` when the flow has an issuer (RFC 9207), with oauth4webapi.
  * Throws `STATE_MISMATCH`, `ISSUER_MISMATCH`, `FLOW_EXPIRED` or `INVALID_CALLBACK`; the bank's own error comes
  * back as `{ type: 'error' }`.
@@ -35,7 +35,11 @@ export async function validateCallback(
   store: FlowStore,
   options: { now?: () => number; ttl_ms?: number } = {},
 ): Promise<CallbackResult> {
-  const params = new URLSearchParams(input instanceof URL ? input.search : input);
+  // A string is either a whole callback URL or just its query.
+  let params: URLSearchParams;
+  if (input instanceof URL) params = new URLSearchParams(input.search);
+  else if (typeof input === 'string' && URL.canParse(input)) params = new URL(input).searchParams;
+  else params = new URLSearchParams(input);
   const state = params.get('state');
   if (!state) {
     throw new FlinksConnectError(

@@ -32,6 +32,15 @@ describe('validateCallback', () => {
     assert.deepEqual(result, { type: 'code', code: 'abc', flow });
   });
 
+  it('reads the callback from a URL, a URL string or a query', async () => {
+    for (const form of ['url', 'string', 'query'] as const) {
+      const { flow, store } = await _pending();
+      const href = `https://partner.example/cb?code=abc&state=${flow.state}`;
+      const input = form === 'url' ? new URL(href) : form === 'string' ? href : new URL(href).search;
+      assert.equal((await validateCallback(input, store)).type, 'code', form);
+    }
+  });
+
   it('accepts a state only once', async () => {
     const { flow, store } = await _pending();
     await validateCallback(`?code=abc&state=${flow.state}`, store);
