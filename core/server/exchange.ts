@@ -73,6 +73,27 @@ export function checkSameOrigin(request: Request): void {
   }
 }
 
+/**
+ * A `checkRequest` that accepts this site's own requests (as {@link checkSameOrigin}) and those whose `Origin` is
+ * one of `origins` — e.g. your companion extension's `chrome-extension://<id>` or `moz-extension://<uuid>`.
+ */
+export function allowOrigins(origins: readonly string[]): (request: Request) => void {
+  for (const origin of origins) {
+    // Not URL#origin: it is "null" for chrome-extension: and moz-extension: URLs.
+    if (!/^[a-z][a-z0-9+.-]*:\/\/[^/?#\s]+$/i.test(origin)) {
+      throw new TypeError(
+        `allowOrigins: "${origin}" is not an origin (scheme://host[:port], no path or slash).`,
+      );
+    }
+  }
+  const allowed = new Set(origins);
+  return (request) => {
+    const origin = request.headers.get('origin');
+    if (origin && allowed.has(origin)) return;
+    checkSameOrigin(request);
+  };
+}
+
 function jsonResponse(status: number, body: unknown, headers?: Record<string, string>): Response {
   return new Response(JSON.stringify(body), {
     status,

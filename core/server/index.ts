@@ -19,6 +19,7 @@ export {
 } from './connections.ts';
 export { FdxError, FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
 export {
+  allowOrigins,
   checkSameOrigin,
   createExchangeHandler,
   DEFAULT_MAX_BODY_BYTES,
