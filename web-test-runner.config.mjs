@@ -127,6 +127,13 @@ async function partner(ctx, next) {
     ctx.body = '<!doctype html><title>bank</title><p>bank</p>';
     return;
   }
+  if (url.pathname === '/__relay.html') {
+    // A redirect-uri page as the contract asks of a popup flow: it only loads the bundle.
+    ctx.type = 'text/html';
+    ctx.body =
+      '<!doctype html><html lang="en"><title>callback</title><script type="module" src="/widget/index.ts"></script>';
+    return;
+  }
   if (url.pathname === '/__page.html') {
     // A partner page in a frame: the element from source, window.open blocked as a popup blocker does (or,
     // with `sandboxed`, by Chromium itself because the test puts the frame in a sandbox without allow-popups).

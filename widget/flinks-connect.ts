@@ -22,7 +22,14 @@ import {
   validateConfig,
 } from '../core/src/index.ts';
 import { styles } from './flinks-connect.styles.ts';
-import { CALLBACK_CHANNEL, isCallbackMessage, redirectedHere, SESSION_KEY, wasRelayed } from './relay.ts';
+import {
+  CALLBACK_CHANNEL,
+  isCallbackMessage,
+  redirectedHere,
+  SESSION_KEY,
+  TAKEN_MESSAGE,
+  wasRelayed,
+} from './relay.ts';
 import { resolveLang, type Strings, stringsFor } from './strings.ts';
 
 /** What `connect()` of a {@link FlowDriver} ends with. */
@@ -676,6 +683,8 @@ export class FlinksConnect extends LitElement {
     if (broadcast && url.searchParams.get('state') !== attempt.state) return;
     this.#stopWatch();
     attempt.popup?.close();
+    // Tells the callback page it may close (through a handle severed by COOP, close() above cannot).
+    this.#channel?.postMessage({ type: TAKEN_MESSAGE, url: data.url });
     void this.#complete(attempt, url);
   }
 

@@ -2,6 +2,8 @@ import { isCallback } from '../core/src/index.ts';
 
 /** `type` of the message a popup's callback page sends its opener. */
 export const CALLBACK_MESSAGE = 'flinks-connect:callback';
+/** `type` of an element's answer on the channel when it took a relayed response: the popup may close. */
+export const TAKEN_MESSAGE = 'flinks-connect:taken';
 /** BroadcastChannel name, for popups whose opener was severed (COOP on the bank's pages). */
 export const CALLBACK_CHANNEL = 'flinks-connect';
 
@@ -39,28 +41,29 @@ export function wasRelayed(): boolean {
 
 /**
  * On the `redirect-uri` page of a popup flow: hands the authorization response to the opener (postMessage to
- * this origin only, plus a BroadcastChannel for a severed opener) and closes the popup. A page holding a
- * `<flinks-connect mode="redirect">` finishes the flow itself, so nothing is relayed there.
+ * this origin only) and on a BroadcastChannel (for an opener severed by COOP). The popup closes once an element
+ * answers that the response was its own: this page may just as well be the partner's other OAuth callback,
+ * which must be left alone. A page where a `<flinks-connect>` resumes the flow itself relays nothing.
  */
 export function relayCallback(win: Window = window): boolean {
   const url = new URL(win.location.href);
-  if (!isCallback(url)) return false;
-  if (win.document.querySelector('flinks-connect[mode="redirect"]')) return false;
-  // This tab went to the bank itself (redirect mode, or a blocked popup's fallback): the element resumes here.
-  if (redirectedHere(win, url)) return false;
-  const message: CallbackMessage = { type: CALLBACK_MESSAGE, url: url.href };
-  const opener = win.opener as Window | null;
-  // Without an opener (COOP severs it) the channel is the only way back; an element only accepts a
-  // broadcast carrying the state of its own pending flow, so other tabs ignore it.
-  if (opener === null && !('BroadcastChannel' in win)) return false;
-  opener?.postMessage(message, url.origin);
-  if ('BroadcastChannel' in win) {
-    const channel = new BroadcastChannel(CALLBACK_CHANNEL);
-    channel.postMessage(message);
-    channel.close();
+  if (
+    !isCallback(url) ||
+    win.document.querySelector('flinks-connect[mode="redirect"]') ||
+    redirectedHere(win, url)
+  ) {
+    return false;
   }
+  const message: CallbackMessage = { type: CALLBACK_MESSAGE, url: url.href };
+  const channel = new BroadcastChannel(CALLBACK_CHANNEL);
+  channel.onmessage = ({ data }) => {
+    if (data?.type === TAKEN_MESSAGE && data.url === url.href) {
+      channel.close();
+      win.close();
+    }
+  };
+  channel.postMessage(message);
+  (win.opener as Window | null)?.postMessage(message, url.origin);
   relayed = true;
-  // A short delay lets the channel deliver before the window goes away.
-  win.setTimeout(() => win.close(), 100);
   return true;
 }
