@@ -209,6 +209,8 @@ export class FlinksConnect extends LitElement {
   #channel: BroadcastChannel | undefined;
   #watch: ReturnType<typeof setInterval> | undefined;
   #exited = false;
+  /** The ended attempt's session id, for the events that report how it ended. */
+  #lastSession = '';
 
   // public properties
   /** `client-id`: the client_id Flinks gave you. Required. */
@@ -820,11 +822,8 @@ export class FlinksConnect extends LitElement {
     attempt.abort.abort();
     if (attempt.popup && !attempt.popup.closed) attempt.popup.close();
     this.#attempt = undefined;
-    // Keep the session id for the events that report how it ended.
     this.#lastSession = attempt.session_id;
   }
-
-  #lastSession = '';
 
   #session(): string {
     return this.#attempt?.session_id ?? this.#lastSession;

@@ -8,6 +8,7 @@ export {
   type FlinksEventDetails,
   type FlowDriver,
   type FlowDriverResult,
+  type Provider,
 } from './flinks-connect.ts';
 export { CALLBACK_CHANNEL, CALLBACK_MESSAGE, type CallbackMessage } from './relay.ts';
 
