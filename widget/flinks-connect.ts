@@ -22,14 +22,7 @@ import {
   validateConfig,
 } from '../core/src/index.ts';
 import { styles } from './flinks-connect.styles.ts';
-import {
-  CALLBACK_CHANNEL,
-  isCallbackMessage,
-  redirectedHere,
-  SESSION_KEY,
-  TAKEN_MESSAGE,
-  wasRelayed,
-} from './relay.ts';
+import { CALLBACK_CHANNEL, isCallbackMessage, redirectSession, TAKEN_MESSAGE, wasRelayed } from './relay.ts';
 import { resolveLang, type Strings, stringsFor } from './strings.ts';
 
 /** What `connect()` of a {@link FlowDriver} ends with. */
@@ -282,7 +275,7 @@ export class FlinksConnect extends LitElement {
       !resumedOnce &&
       !wasRelayed() &&
       isCallback(here) &&
-      (this.mode === 'redirect' || redirectedHere(window, here))
+      (this.mode === 'redirect' || redirectSession(window, here))
     ) {
       resumedOnce = true;
       void this.#resume();
@@ -602,16 +595,17 @@ export class FlinksConnect extends LitElement {
       ({ url, flow }) => {
         this.#prepare();
         if (this.#attempt !== attempt) return;
-        this.#flowStore().save(flow);
+        const popup = attempt.mode === 'popup' ? attempt.popup : undefined;
+        // A tab leaving for the bank keeps its session id with the flow, for the events on its return: the
+        // flow's one use and expiry cover it, and it marks the flow as this tab's own (see relay.ts).
+        this.#flowStore().save(popup ? flow : Object.assign({ session_id: attempt.session_id }, flow));
         attempt.state = flow.state;
         this.#emit('flinks-authorize', { url: url.href, provider_id, mode: attempt.mode });
-        if (attempt.mode === 'popup' && attempt.popup) {
-          attempt.popup.location.href = url.href;
+        if (popup) {
+          popup.location.href = url.href;
           attempt.navigated_at = Date.now();
           this.#startWatch(attempt);
         } else {
-          // The redirect-uri page picks the attempt up again: keep its session id for the events there.
-          sessionStorage.setItem(SESSION_KEY + flow.state, attempt.session_id);
           location.assign(url.href);
         }
       },
@@ -698,8 +692,7 @@ export class FlinksConnect extends LitElement {
     // Scrubbed before anything else: a reload or a shared link must not carry the code again.
     history.replaceState(history.state, '', clean.href);
     const state = url.searchParams.get('state') ?? '';
-    const session_id = sessionStorage.getItem(SESSION_KEY + state) ?? crypto.randomUUID();
-    sessionStorage.removeItem(SESSION_KEY + state);
+    const session_id = redirectSession(window, url) ?? crypto.randomUUID();
     const attempt: Attempt = {
       session_id,
       mode: 'redirect',

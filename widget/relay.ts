@@ -21,16 +21,21 @@ export function isCallbackMessage(data: unknown): data is CallbackMessage {
   );
 }
 
-/** Where a tab that navigates to the bank itself keeps its session id, by state. */
-export const SESSION_KEY = 'flinks-connect:session:';
+/** Key prefix of core's sessionStorage flow store (createStorageFlowStore). */
+const FLOW_KEY = 'flinks-connect:flow:';
 
 let relayed = false;
 
-export function redirectedHere(win: Window, url: URL): boolean {
+/**
+ * The session id saved with this tab's pending flow for the response's state. Only a tab that went to the bank
+ * itself (redirect mode, or a blocked popup's fallback) saves one, so it also says the response is for here.
+ */
+export function redirectSession(win: Window, url: URL): string | undefined {
   try {
-    return win.sessionStorage.getItem(SESSION_KEY + url.searchParams.get('state')) !== null;
+    return JSON.parse(win.sessionStorage.getItem(FLOW_KEY + url.searchParams.get('state')) ?? '{}')
+      .session_id;
   } catch {
-    return false; // storage denied (sandboxed frame): nothing could have been saved there either
+    return undefined; // storage denied (sandboxed frame) or unreadable: nothing of ours is there
   }
 }
 
@@ -50,7 +55,7 @@ export function relayCallback(win: Window = window): boolean {
   if (
     !isCallback(url) ||
     win.document.querySelector('flinks-connect[mode="redirect"]') ||
-    redirectedHere(win, url)
+    redirectSession(win, url)
   ) {
     return false;
   }

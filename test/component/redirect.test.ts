@@ -14,8 +14,8 @@ describe('<flinks-connect mode="redirect"> on the redirect-uri page', () => {
       redirect_uri: config['redirect-uri'] ?? '',
       provider_id: '1000',
     });
-    await createStorageFlowStore().save(flow);
-    sessionStorage.setItem(`flinks-connect:session:${flow.state}`, 'session-from-the-click');
+    // The click saves its session id with the flow, as a tab that leaves for the bank does.
+    await createStorageFlowStore().save(Object.assign({ session_id: 'session-from-the-click' }, flow));
     const before = location.href;
     const back = new URL(location.href);
     back.searchParams.set('code', 'redirect-code');
