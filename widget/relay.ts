@@ -1,4 +1,4 @@
-import { isCallback } from '../core/src/index.ts';
+import { FLOW_KEY_PREFIX, isCallback } from '../core/src/index.ts';
 
 /** `type` of the message a popup's callback page sends its opener. */
 export const CALLBACK_MESSAGE = 'flinks-connect:callback';
@@ -21,9 +21,6 @@ export function isCallbackMessage(data: unknown): data is CallbackMessage {
   );
 }
 
-/** Key prefix of core's sessionStorage flow store (createStorageFlowStore). */
-const FLOW_KEY = 'flinks-connect:flow:';
-
 let relayed = false;
 
 /**
@@ -32,7 +29,7 @@ let relayed = false;
  */
 export function redirectSession(win: Window, url: URL): string | undefined {
   try {
-    return JSON.parse(win.sessionStorage.getItem(FLOW_KEY + url.searchParams.get('state')) ?? '{}')
+    return JSON.parse(win.sessionStorage.getItem(FLOW_KEY_PREFIX + url.searchParams.get('state')) ?? '{}')
       .session_id;
   } catch {
     return undefined; // storage denied (sandboxed frame) or unreadable: nothing of ours is there

@@ -9,7 +9,8 @@ export interface FlowStore {
 /** How long a pending flow may wait for its callback: a customer at the bank for longer starts again. */
 export const FLOW_TTL_MS = 15 * 60 * 1000;
 
-const PREFIX = 'flinks-connect:flow:';
+/** Key prefix of the flows `createStorageFlowStore` keeps, one key per `state`. */
+export const FLOW_KEY_PREFIX = 'flinks-connect:flow:';
 
 function isPendingFlow(value: unknown): value is PendingFlow {
   if (typeof value !== 'object' || value === null) return false;
@@ -34,7 +35,7 @@ export function createStorageFlowStore(
   const sweep = () => {
     for (let i = storage.length - 1; i >= 0; i--) {
       const key = storage.key(i);
-      if (!key?.startsWith(PREFIX)) continue;
+      if (!key?.startsWith(FLOW_KEY_PREFIX)) continue;
       const flow = parse(storage.getItem(key));
       if (!flow || now() - flow.created_at > ttl) storage.removeItem(key);
     }
@@ -42,10 +43,10 @@ export function createStorageFlowStore(
   return {
     save(flow) {
       sweep();
-      storage.setItem(PREFIX + flow.state, JSON.stringify(flow));
+      storage.setItem(FLOW_KEY_PREFIX + flow.state, JSON.stringify(flow));
     },
     take(state) {
-      const key = PREFIX + state;
+      const key = FLOW_KEY_PREFIX + state;
       const flow = parse(storage.getItem(key));
       storage.removeItem(key);
       sweep();

@@ -23,4 +23,10 @@ export {
   exchangeCode,
 } from './exchange.ts';
 export type * from './fdx.ts';
-export { createMemoryFlowStore, createStorageFlowStore, FLOW_TTL_MS, type FlowStore } from './flow-store.ts';
+export {
+  createMemoryFlowStore,
+  createStorageFlowStore,
+  FLOW_KEY_PREFIX,
+  FLOW_TTL_MS,
+  type FlowStore,
+} from './flow-store.ts';
