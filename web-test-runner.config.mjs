@@ -127,6 +127,29 @@ async function partner(ctx, next) {
     ctx.body = '<!doctype html><title>bank</title><p>bank</p>';
     return;
   }
+  if (url.pathname === '/__csp.html') {
+    // The strict policy of the contract, enforced: no inline script or style, Trusted Types for every sink.
+    ctx.set(
+      'Content-Security-Policy',
+      "script-src 'self'; style-src 'self'; require-trusted-types-for 'script'",
+    );
+    ctx.type = 'text/html';
+    ctx.body = `<!doctype html><html lang="en"><title>strict</title>
+      <script type="module" src="/__csp-watch.js"></script>
+      <script type="module" src="/widget/index.ts"></script>
+      <flinks-connect client-id="dc-test-client" authorize-url="${ctx.origin}/__authorize?key=${key}"
+        redirect-uri="${ctx.origin}/callback" providers-url="/__providers/ok?key=${key}"
+        exchange-url="/__exchange/fail?key=${key}"></flinks-connect>`;
+    return;
+  }
+  if (url.pathname === '/__csp-watch.js') {
+    ctx.type = 'text/javascript';
+    ctx.body = `window.violations = [];
+      document.addEventListener('securitypolicyviolation', (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI));
+      window.open = () => ({ closed: false, location: { href: '' }, focus() {}, close() { this.closed = true; } });
+      window.ready = true;`;
+    return;
+  }
   if (url.pathname === '/__relay.html') {
     // A redirect-uri page as the contract asks of a popup flow: it only loads the bundle.
     ctx.type = 'text/html';
