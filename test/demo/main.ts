@@ -30,6 +30,7 @@ try {
     tokenUrl: sandbox.tokenUrl,
     issuer: sandbox.issuer,
     fdxUrl: `${sandbox.url}/api/fdx/5`,
+    apiUrl: sandbox.url,
   });
   const users = SANDBOX_TEST_USERS.map((u) => `    ${u.username} / ${u.password}  ${u.description}`).join(
     '\n',

@@ -2,7 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
-import { createExchangeHandler, createFdxClient, toNodeHandler } from '../../core/server/index.ts';
+import {
+  createAdminClient,
+  createExchangeHandler,
+  createFdxClient,
+  toNodeHandler,
+} from '../../core/server/index.ts';
 
 /** The demo partner's Flinks settings. The secret stays in this server process. */
 export interface DemoOptions {
@@ -17,6 +22,8 @@ export interface DemoOptions {
   issuer: string;
   /** FDX base, e.g. `http://127.0.0.1:4001/api/fdx/5`. */
   fdxUrl: string;
+  /** Flinks' API host, for the providers this client is ACTIVE with (the picker's list). */
+  apiUrl: string;
   provider_id?: string;
   scope?: string;
 }
@@ -87,31 +94,46 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     }),
   );
 
-  const attributes = [
-    ['client-id', options.client_id],
-    ['authorize-url', options.authorizeUrl],
-    ['redirect-uri', redirectUri],
-    ['scope', options.scope ?? 'ACCOUNT_BASIC ACCOUNT_DETAILED TRANSACTIONS'],
-    ['provider-id', options.provider_id ?? '1000'],
-    ['exchange-url', '/api/flinks/exchange'],
-    ['issuer', options.issuer],
-  ]
-    .map(([name, value]) => `${name}="${escapeHtml(value as string)}"`)
-    .join('\n    ');
+  // The picker's list: the banks this recipient is ACTIVE with, read with its client-credentials token.
+  const admin = createAdminClient({
+    base_url: options.apiUrl,
+    token_url: options.tokenUrl,
+    client_id: options.client_id,
+    client_secret: options.client_secret,
+    scope: '',
+  });
+
+  const attributes = (mode: string, picker: boolean) =>
+    [
+      ['client-id', options.client_id],
+      ['authorize-url', options.authorizeUrl],
+      ['redirect-uri', redirectUri],
+      ['scope', options.scope ?? 'ACCOUNT_BASIC ACCOUNT_DETAILED TRANSACTIONS'],
+      // With a provider-id the button goes straight to that bank; without, the element shows the picker.
+      picker ? ['providers-url', '/api/flinks/providers'] : ['provider-id', options.provider_id ?? '1000'],
+      ['exchange-url', '/api/flinks/exchange'],
+      ['issuer', options.issuer],
+      ...(mode === 'redirect' ? [['mode', 'redirect']] : []),
+    ]
+      .map(([name, value]) => `${name}="${escapeHtml(value as string)}"`)
+      .join('\n    ');
 
   // The same page serves as the start page and, at the redirect-uri, as the callback page: in popup mode the
   // bundle there hands the callback to the opener and closes; in redirect mode the element there finishes.
-  const home = (mode: string) =>
+  const home = (mode: string, picker: boolean) =>
     page(
       'Demo partner — connect your bank',
       `<header>
   <h1>Maple Budget</h1>
   <p>A demo partner site. Connect a bank through the local Flinks sandbox.</p>
-  <nav><a href="/">Popup mode</a> · <a href="/?mode=redirect">Redirect mode</a></nav>
+  <nav aria-label="Demo variants">
+    <a href="/">Popup, Flinks Capital</a> · <a href="/?picker">Popup, choose a bank</a> ·
+    <a href="/?mode=redirect">Redirect, Flinks Capital</a> · <a href="/?mode=redirect&amp;picker">Redirect, choose a bank</a>
+  </nav>
 </header>
 <main>
   <flinks-connect
-    ${attributes}${mode === 'redirect' ? '\n    mode="redirect"' : ''}
+    ${attributes(mode, picker)}
   ></flinks-connect>
   <p id="status" role="status" aria-live="polite"></p>
   <table id="accounts" hidden>
@@ -123,6 +145,20 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
 </main>
 <script type="module" src="/demo.js"></script>`,
     );
+
+  let providers: { at: number; list: Promise<{ provider_id: number; name: string }[]> } | undefined;
+  const listProviders = () => {
+    if (!providers || Date.now() - providers.at > 60_000) {
+      const list = admin
+        .providers()
+        .then((all) => all.map(({ provider_id, name }) => ({ provider_id, name })));
+      providers = { at: Date.now(), list };
+      list.catch(() => {
+        providers = undefined; // try again on the next request
+      });
+    }
+    return providers.list;
+  };
 
   server.on('request', async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', origin);
@@ -144,7 +180,11 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'Method not allowed');
       if (url.pathname === '/' || url.pathname === '/callback') {
-        return send(200, 'text/html; charset=utf-8', home(url.searchParams.get('mode') ?? 'popup'));
+        const html = home(url.searchParams.get('mode') ?? 'popup', url.searchParams.has('picker'));
+        return send(200, 'text/html; charset=utf-8', html);
+      }
+      if (url.pathname === '/api/flinks/providers') {
+        return send(200, 'application/json', JSON.stringify(await listProviders()));
       }
       if (url.pathname === '/flinks-connect.js') {
         const file = await readFile(join(root, 'dist/widget/flinks-connect.js')).catch(() => undefined);

@@ -28,6 +28,7 @@ export async function _startStack(): Promise<_Stack> {
     tokenUrl: sandbox.tokenUrl,
     issuer: sandbox.issuer,
     fdxUrl: `${sandbox.url}/api/fdx/5`,
+    apiUrl: sandbox.url,
   });
   return {
     sandbox,

@@ -55,6 +55,33 @@ describe('the widget against the sandbox: every way a flow can go', () => {
     await context.close();
   });
 
+  it('lets the customer pick a bank in the picker, then connects that bank', async () => {
+    const { context, page } = await _open('/?picker');
+    const before = exchanged();
+    await connect(page);
+    await page
+      .getByRole('searchbox')
+      .or(page.getByRole('combobox'))
+      .or(page.getByLabel(/search/i))
+      .first()
+      .fill('prairie');
+    const option = page.getByText('Northern Prairie Credit Union');
+    await option.waitFor();
+    assert.equal(
+      await page.getByText('Flinks Capital', { exact: true }).count(),
+      0,
+      'the search filtered the list',
+    );
+    const [bank] = await Promise.all([page.waitForEvent('popup'), option.click()]);
+    await _signInAndDecide(bank, 'Allow');
+    await page.getByText(/Connected: \d+ account\(s\) shared/).waitFor({ timeout: 15_000 });
+    const log = (await page.locator('#log').textContent()) ?? '';
+    assert.match(log, /flinks-select-provider .*"provider_id":"1002"/);
+    assert.match(log, /flinks-success .*"provider_id":"1002"/);
+    assert.equal(exchanged() - before, 1);
+    await context.close();
+  });
+
   it('emits flinks-exit with reason "closed" when the customer closes the bank popup', async () => {
     const { context, page } = await _open();
     const before = exchanged();

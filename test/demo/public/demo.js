@@ -24,7 +24,7 @@ function showAccounts(accounts) {
     cell(row, account.nickname ?? account.productName ?? account.accountId);
     cell(row, account.accountType ?? '');
     cell(row, account.accountNumberDisplay ?? '');
-    const balance = account.currentBalance ?? account.availableBalance;
+    const balance = account.currentBalance ?? account.principalBalance ?? account.availableBalance;
     cell(row, typeof balance === 'number' ? money.format(balance) : '—', 'amount');
   }
   table.hidden = accounts.length === 0;
@@ -32,6 +32,7 @@ function showAccounts(accounts) {
 
 for (const name of [
   'flinks-open',
+  'flinks-select-provider',
   'flinks-authorize',
   'flinks-consent',
   'flinks-success',
