@@ -591,8 +591,8 @@ export class FlinksConnect extends LitElement {
   }
 
   #navigateTo(attempt: Attempt, provider_id: string): void {
-    this.#request(provider_id).then(
-      ({ url, flow }) => {
+    this.#request(provider_id)
+      .then(({ url, flow }) => {
         this.#prepare();
         if (this.#attempt !== attempt) return;
         const popup = attempt.mode === 'popup' ? attempt.popup : undefined;
@@ -608,13 +608,13 @@ export class FlinksConnect extends LitElement {
         } else {
           location.assign(url.href);
         }
-      },
-      (error: unknown) => {
+      })
+      // Also what throws above, e.g. storage denied to a third-party frame: an error, never a silent hang.
+      .catch((error: unknown) => {
         if (this.#attempt !== attempt) return;
         attempt.popup?.close();
         this.#fail(error);
-      },
-    );
+      });
   }
 
   #popupFeatures(): string {
