@@ -317,6 +317,13 @@ export class FlinksConnect extends LitElement {
       this.#endAttempt();
       this.#exit({ reason: 'closed' });
     }
+    // Plain http off localhost has no Web Crypto: no PKCE, so no flow — say so instead of throwing.
+    if (!isSecureContext) {
+      this.#fail(
+        new FlinksConnectError(ErrorCode.INVALID_CONFIG, 'Serve this page over https (or from localhost).'),
+      );
+      return;
+    }
     this.#begin();
     let provider_id: string | undefined;
     try {

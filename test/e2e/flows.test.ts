@@ -201,4 +201,25 @@ describe('the widget against the sandbox: every way a flow can go', () => {
       outer.close();
     }
   });
+
+  it('says to serve the page over https when it is not a secure context, and starts nothing', async () => {
+    // A non-loopback host over plain http: no Web Crypto, so no PKCE.
+    const insecure = await _launchChromium({ args: ['--host-resolver-rules=MAP partner.test 127.0.0.1'] });
+    try {
+      const page = await insecure.newPage();
+      const requests: string[] = [];
+      page.on('request', (r) => requests.push(r.url()));
+      await page.goto(`http://partner.test:${new URL(stack.demo.url).port}/`);
+      assert.equal(await page.evaluate(() => isSecureContext), false);
+      await connect(page);
+      await page.getByText(/Something went wrong: Serve this page over https/).waitFor({ timeout: 5000 });
+      assert.match(
+        (await page.locator('#log').textContent()) ?? '',
+        /flinks-error .*"code":"INVALID_CONFIG"/,
+      );
+      assert.ok(!requests.some((url) => url.startsWith(stack.sandbox.url)), 'nothing went to the bank');
+    } finally {
+      await insecure.close();
+    }
+  });
 });
