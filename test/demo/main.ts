@@ -2,9 +2,8 @@
  * `npm start`: the sandbox (a local Flinks Outbound) and the demo partner site, on localhost.
  * Ports: PORT (default 3000) for the demo, SANDBOX_PORT (default 3001) for the sandbox.
  */
-import { SANDBOX_TEST_USERS, startSandbox } from '../sandbox/index.ts';
-import { DEMO_CLIENT } from './client.ts';
-import { startDemo } from './server.ts';
+import { SANDBOX_TEST_USERS } from '../sandbox/index.ts';
+import { startDemoStack } from './stack.ts';
 
 function port(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -16,21 +15,10 @@ function port(name: string, fallback: number): number {
 }
 
 const demoPort = port('PORT', 3000);
-const redirectUri = `http://localhost:${demoPort}/callback`;
 try {
-  const sandbox = await startSandbox({
-    port: port('SANDBOX_PORT', 3001),
-    clients: [{ ...DEMO_CLIENT, redirect_uris: [redirectUri] }],
-  });
-  const demo = await startDemo({
-    port: demoPort,
-    client_id: DEMO_CLIENT.client_id,
-    client_secret: DEMO_CLIENT.client_secret,
-    authorizeUrl: sandbox.authorizeUrl,
-    tokenUrl: sandbox.tokenUrl,
-    issuer: sandbox.issuer,
-    fdxUrl: `${sandbox.url}/api/fdx/5`,
-    apiUrl: sandbox.url,
+  const { sandbox, demo, close } = await startDemoStack({
+    demoPort,
+    sandboxPort: port('SANDBOX_PORT', 3001),
   });
   const users = SANDBOX_TEST_USERS.map((u) => `    ${u.username} / ${u.password}  ${u.description}`).join(
     '\n',
@@ -45,7 +33,7 @@ ${users}
   Ctrl+C stops both.
 `);
   const stop = async () => {
-    await Promise.allSettled([demo.close(), sandbox.close()]);
+    await close();
     process.exit(0);
   };
   process.on('SIGINT', stop);

@@ -1,43 +1,16 @@
 import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
-import { DEMO_CLIENT } from '../demo/client.ts';
-import { type Demo, startDemo } from '../demo/server.ts';
-import { getFreePort } from '../ports.ts';
-import { type Sandbox, startSandbox } from '../sandbox/index.ts';
+import { type DemoStack, startDemoStack } from '../demo/stack.ts';
 
 export const WIDGET_BUNDLE = new URL('../../dist/widget/flinks-connect.js', import.meta.url).pathname;
 
-export interface _Stack {
-  sandbox: Sandbox;
-  demo: Demo;
-  close(): Promise<void>;
-}
+export type _Stack = DemoStack;
 
 /** Starts the sandbox and the demo partner site, as `npm start` does, on free ports. */
 export async function _startStack(): Promise<_Stack> {
   if (!existsSync(WIDGET_BUNDLE))
     throw new Error(`${WIDGET_BUNDLE} is missing: run \`npm run build\` first.`);
-  const demoPort = await getFreePort();
-  const redirectUri = `http://localhost:${demoPort}/callback`;
-  const sandbox = await startSandbox({ clients: [{ ...DEMO_CLIENT, redirect_uris: [redirectUri] }] });
-  const demo = await startDemo({
-    port: demoPort,
-    client_id: DEMO_CLIENT.client_id,
-    client_secret: DEMO_CLIENT.client_secret,
-    authorizeUrl: sandbox.authorizeUrl,
-    tokenUrl: sandbox.tokenUrl,
-    issuer: sandbox.issuer,
-    fdxUrl: `${sandbox.url}/api/fdx/5`,
-    apiUrl: sandbox.url,
-  });
-  return {
-    sandbox,
-    demo,
-    close: async () => {
-      await demo.close();
-      await sandbox.close();
-    },
-  };
+  return startDemoStack();
 }
 
 /** Everything a browser context sent, and every CSP or Trusted Types complaint its pages logged. */

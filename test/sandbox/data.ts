@@ -3,18 +3,10 @@
  * so the same seed (and the same `asOf` day) gives the same bytes on every machine.
  */
 import { createHash } from 'node:crypto';
+import { SCOPES } from '../../core/src/config.ts';
 
-/** A data cluster a provider can share (the FDX scopes of an authorization request). */
-export const DATA_CLUSTERS = [
-  'ACCOUNT_BASIC',
-  'ACCOUNT_DETAILED',
-  'ACCOUNT_PAYMENTS',
-  'INVESTMENTS',
-  'TRANSACTIONS',
-  'STATEMENTS',
-  'CUSTOMER_CONTACT',
-  'CUSTOMER_PERSONAL',
-] as const;
+/** A data cluster a provider can share (the FDX scopes of an authorization request): the API's own list. */
+export const DATA_CLUSTERS = SCOPES;
 export type DataCluster = (typeof DATA_CLUSTERS)[number];
 
 export interface SandboxProvider {
