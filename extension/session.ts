@@ -1,4 +1,4 @@
-import { FLOW_TTL_MS, type FlowStore, type PendingFlow } from '../core/src/index.ts';
+import { FLOW_TTL_MS, type FlowStore, isPendingFlow } from '../core/src/index.ts';
 import { browser } from './browser.ts';
 import type { Connection, FinishedAttempt, PendingAttempt } from './messages.ts';
 
@@ -6,16 +6,6 @@ const FLOW_PREFIX = 'flow:';
 const PENDING_KEY = 'pending';
 const LAST_KEY = 'last';
 const CONNECTIONS_KEY = 'connections';
-
-function isPendingFlow(value: unknown): value is PendingFlow {
-  if (typeof value !== 'object' || value === null) return false;
-  const flow = value as Record<string, unknown>;
-  return (
-    ['state', 'code_verifier', 'client_id', 'redirect_uri', 'provider_id', 'correlation_id', 'scope'].every(
-      (key) => typeof flow[key] === 'string',
-    ) && typeof flow.created_at === 'number'
-  );
-}
 
 /** Runs `task`s one after the other, so a `take` cannot hand the same flow out twice across awaits. */
 function serial() {

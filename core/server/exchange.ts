@@ -1,15 +1,9 @@
+import type { ExchangeRequestBody } from '../src/exchange.ts';
 import { FlinksServerError, ServerErrorCode } from './errors.ts';
 import { createTokenEndpoint, type TokenEndpointOptions, type Tokens } from './token-endpoint.ts';
 
 /** The JSON body `<flinks-connect>` POSTs to the exchange endpoint (the public contract). */
-export interface ExchangeRequest {
-  code: string;
-  code_verifier: string;
-  redirect_uri: string;
-  state: string;
-  provider_id: string;
-  correlation_id: string;
-}
+export type ExchangeRequest = ExchangeRequestBody;
 
 /** What `onTokens` receives: the fresh tokens and who they are for. */
 export interface ExchangeContext {

@@ -1,4 +1,5 @@
 import type { ErrorCode } from './errors.ts';
+import type { ExchangeRequestBody } from './exchange.ts';
 
 /** What every event detail carries. */
 export interface BaseDetail {
@@ -17,14 +18,8 @@ export interface EventDetails {
   'flinks-open': BaseDetail;
   'flinks-select-provider': BaseDetail & { provider_id: string; provider_name: string };
   'flinks-authorize': BaseDetail & { url: string; provider_id: string; mode: ConnectMode };
-  'flinks-consent': BaseDetail & {
-    code: string;
-    code_verifier: string;
-    redirect_uri: string;
-    state: string;
-    provider_id: string;
-    correlation_id: string;
-  };
+  /** The exchange request's own fields: what a page without `exchange-url` sends on. */
+  'flinks-consent': BaseDetail & ExchangeRequestBody;
   'flinks-success': BaseDetail & { result: unknown; provider_id: string };
   'flinks-exit': BaseDetail & { reason: ExitReason; error?: string; error_description?: string };
   'flinks-error': BaseDetail & { code: ErrorCode; message: string; status?: number };

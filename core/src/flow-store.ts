@@ -12,7 +12,8 @@ export const FLOW_TTL_MS = 15 * 60 * 1000;
 /** Key prefix of the flows `createStorageFlowStore` keeps, one key per `state`. */
 export const FLOW_KEY_PREFIX = 'flinks-connect:flow:';
 
-function isPendingFlow(value: unknown): value is PendingFlow {
+/** True when `value` has every field of a {@link PendingFlow} (e.g. read back from storage). */
+export function isPendingFlow(value: unknown): value is PendingFlow {
   if (typeof value !== 'object' || value === null) return false;
   const flow = value as Record<string, unknown>;
   return (

@@ -29,4 +29,5 @@ export {
   FLOW_KEY_PREFIX,
   FLOW_TTL_MS,
   type FlowStore,
+  isPendingFlow,
 } from './flow-store.ts';
