@@ -14,7 +14,9 @@ function cell(row, text, className) {
 function showAccounts(accounts) {
   const body = table.tBodies[0];
   body.replaceChildren();
-  const money = new Intl.NumberFormat(document.documentElement.lang || 'en', {
+  // Canadian formats: "$4,733.18" in English, "4 733,18 $" in French.
+  const locale = document.documentElement.lang.startsWith('fr') ? 'fr-CA' : 'en-CA';
+  const money = new Intl.NumberFormat(locale, {
     style: 'currency',
     currency: 'CAD',
   });
