@@ -1,3 +1,5 @@
+import { chmodSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig, type UserConfig } from 'vite';
 
 // One config, one build per mode: `vite build` (widget), `vite build --mode lib` (the npm package's core and
@@ -12,9 +14,23 @@ export default defineConfig(async ({ mode }): Promise<UserConfig> => {
   return widgetConfig();
 });
 
-/** `flinks-connect/core` and `flinks-connect/server` as ES modules; dependencies stay external for npm. */
+/** The package's bins: run as `npx flinks-outbound`, so they must be executable after every build. */
+const BINS = ['flinks-outbound.js', 'flinks-sandbox.js'];
+
+/**
+ * `flinks-connect/core`, `/server` and `/sandbox` as ES modules, and the bins; dependencies stay external for npm
+ * (oidc-provider is the sandbox's optional peer dependency).
+ */
 function libConfig(): UserConfig {
   return {
+    plugins: [
+      {
+        name: 'flinks-connect:executable-bins',
+        writeBundle(options) {
+          for (const bin of BINS) chmodSync(join(options.dir ?? 'dist/lib', bin), 0o755);
+        },
+      },
+    ],
     build: {
       outDir: 'dist/lib',
       emptyOutDir: true,
@@ -26,11 +42,16 @@ function libConfig(): UserConfig {
         entry: {
           core: 'core/src/index.ts',
           server: 'core/server/index.ts',
+          sandbox: 'test/sandbox/package.ts',
           'flinks-outbound': 'core/server/cli.ts',
+          'flinks-sandbox': 'test/sandbox/bin.ts',
         },
         formats: ['es'],
       },
-      rolldownOptions: { external: [/^node:/, 'oauth4webapi'], output: { entryFileNames: '[name].js' } },
+      rolldownOptions: {
+        external: [/^node:/, 'oauth4webapi', 'oidc-provider'],
+        output: { entryFileNames: '[name].js' },
+      },
     },
   };
 }

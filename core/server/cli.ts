@@ -4,7 +4,7 @@
  * and FLINKS_CLIENT_SECRET (or flags). Errors go to stderr with a non-zero exit code; nothing printed to stderr
  * ever holds a secret or a token.
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { FdxAccount, FdxTransaction } from '../src/fdx.ts';
@@ -57,6 +57,7 @@ Other options
   --start <date> --end <date> --limit <n>       transactions: time range and page size
   --progress              show paging progress even when stderr is not a terminal
   -h, --help              Show this help
+  -v, --version           Print the version
 
 Exit codes: 0 success, 1 Flinks refused or failed, 2 wrong usage or configuration.
 `;
@@ -100,6 +101,12 @@ function unwrap(wrapped: object): Record<string, unknown> {
   return { kind: kind.replace(/(Account|Transaction)$/, ''), ...(value as Record<string, unknown>) };
 }
 
+/** The package's version; package.json is two levels up from both core/server/cli.ts and dist/lib/. */
+function packageVersion(): string {
+  const path = ['..', '..', 'package.json'].join('/');
+  return (JSON.parse(readFileSync(new URL(path, import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 /** Runs the CLI with `argv` (without `node` and the script); returns the exit code. */
 export async function main(argv: string[], environment: CliEnvironment = {}): Promise<number> {
   const env = environment.env ?? process.env;
@@ -113,6 +120,7 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
       strict: true,
       options: {
         help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
         json: { type: 'boolean' },
         'base-url': { type: 'string' },
         'client-id': { type: 'string' },
@@ -141,6 +149,10 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
     });
     json = values.json === true;
     const [command, ...args] = positionals;
+    if (values.version) {
+      stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
     if (values.help || command === undefined || command === 'help') {
       stdout.write(USAGE);
       return command === undefined && !values.help ? 2 : 0;
@@ -443,5 +455,10 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
 
 const invoked = process.argv[1] ? realpathSync(process.argv[1]) : '';
 if (invoked === realpathSync(fileURLToPath(import.meta.url))) {
+  // A reader that stops early (`| head`) closes the pipe: stop quietly, as other command-line tools do.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
   process.exitCode = await main(process.argv.slice(2));
 }

@@ -14,10 +14,13 @@ import {
 
 function usage(message?: string): never {
   if (message) console.error(`${message}\n`);
+  // The same options whether run as the package's bin (flinks-sandbox) or from this repository's source.
+  const program = process.argv[1]?.endsWith('main.ts') ? 'npm run sandbox --' : 'flinks-sandbox';
+  const indent = ' '.repeat(`Usage: ${program} `.length);
   console.error(
-    'Usage: npm run sandbox -- [--port N] [--host H] [--seed S] [--data-file F] [--access-token-ttl SECONDS]\n' +
-      '                          [--as-of YYYY-MM-DD] [--registration-advance-ms N]\n' +
-      '                          [--client id:secret:redirect_uri[,redirect_uri…]] [--log]',
+    `Usage: ${program} [--port N] [--host H] [--seed S] [--data-file F] [--access-token-ttl SECONDS]\n` +
+      `${indent}[--as-of YYYY-MM-DD] [--registration-advance-ms N]\n` +
+      `${indent}[--client id:secret:redirect_uri[,redirect_uri…]] [--log]`,
   );
   process.exit(message ? 2 : 0);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 
@@ -43,6 +43,71 @@ describe('the built npm package', () => {
         assert.match(error.stderr, /no-such-command/);
         return true;
       },
+    );
+  });
+
+  it('starts the sandbox from the built flinks-connect/sandbox module', async () => {
+    const { startSandbox, SANDBOX_PARTNER } = await import(
+      new URL(pkg.exports['./sandbox'].default, root).href
+    );
+    const sandbox = await startSandbox({ port: 0 });
+    try {
+      const token = await fetch(sandbox.tokenUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: SANDBOX_PARTNER.client_id,
+          client_secret: SANDBOX_PARTNER.client_secret,
+          scope: 'client:admin',
+        }),
+      });
+      assert.equal(token.status, 200);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  it('builds every bin executable, with a node shebang, so npx and a shell can run it', () => {
+    for (const [name, target] of Object.entries(pkg.bin as Record<string, string>)) {
+      const file = new URL(target, root);
+      assert.equal(statSync(file).mode & 0o111, 0o111, `${name} is executable by everyone`);
+      assert.match(readFileSync(file, 'utf8'), /^#!\/usr\/bin\/env node\n/, `${name} starts with a shebang`);
+    }
+  });
+
+  it('prints the package version with flinks-outbound --version and -v', async () => {
+    const bin = new URL(pkg.bin['flinks-outbound'], root).pathname;
+    for (const flag of ['--version', '-v']) {
+      const { stdout } = await run(bin, [flag]);
+      assert.equal(stdout, `${pkg.version}\n`);
+    }
+  });
+
+  it('stops quietly with status 0 when the reader closes the pipe (| head)', async () => {
+    const bin = new URL(pkg.bin['flinks-outbound'], root).pathname;
+    // The reader is gone before the CLI writes: its write fails with EPIPE for certain, not by chance.
+    const child = spawn('sh', ['-c', `(sleep 0.3; exec "${bin}" --help) | true`], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    assert.equal(stderr, '', 'no stack trace');
+    assert.equal(code, 0);
+  });
+
+  it('names the MIT licence, ships the LICENSE, and is publishable (not private)', () => {
+    assert.equal(pkg.license, 'MIT');
+    assert.equal(pkg.private, undefined);
+    assert.match(readFileSync(new URL('LICENSE', root), 'utf8'), /^MIT License\n/);
+    assert.match(pkg.version, /^\d+\.\d+\.\d+$/);
+    assert.match(
+      readFileSync(new URL('CHANGELOG.md', root), 'utf8'),
+      new RegExp(`^## \\[${pkg.version.replaceAll('.', '\\.')}\\]`, 'm'),
+      'CHANGELOG.md has an entry for this version',
     );
   });
 
