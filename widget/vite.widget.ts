@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Plugin, UserConfig } from 'vite';
 
 /**
@@ -119,13 +121,32 @@ function customElementsManifest(): Plugin {
 }
 
 /**
+ * Writes the bundle's Subresource Integrity hash beside it (`flinks-connect.js.sri`) and prints it, so a page
+ * loading the bundle from a CDN can pin it: `<script type="module" src="…" integrity="sha384-…" crossorigin>`.
+ */
+function subresourceIntegrity(): Plugin {
+  return {
+    name: 'flinks-connect:sri',
+    apply: 'build',
+    writeBundle(options, bundle) {
+      for (const file of Object.keys(bundle).filter((name) => name.endsWith('.js'))) {
+        const path = join(options.dir ?? 'dist/widget', file);
+        const integrity = `sha384-${createHash('sha384').update(readFileSync(path)).digest('base64')}`;
+        writeFileSync(`${path}.sri`, `${integrity}\n`);
+        console.log(`${relative(process.cwd(), path)}  integrity="${integrity}"`);
+      }
+    },
+  };
+}
+
+/**
  * `vite build` (default mode): `dist/widget/flinks-connect.js`, one self-contained minified ES module with Lit
  * inside, so a partner needs a single `<script type="module">` and no import map.
  */
 export function widgetConfig(): UserConfig {
   return {
     publicDir: false,
-    plugins: [serverSafeLit(), compactCss(), customElementsManifest()],
+    plugins: [serverSafeLit(), compactCss(), customElementsManifest(), subresourceIntegrity()],
     build: {
       outDir: 'dist/widget',
       emptyOutDir: true,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -66,6 +67,21 @@ describe('the built npm package', () => {
     } finally {
       await sandbox.close();
     }
+  });
+
+  it('writes the Subresource Integrity hash of the widget bundle beside it', () => {
+    const bundle = new URL(pkg.exports['.'].default, root);
+    const integrity = readFileSync(new URL(`${bundle.href}.sri`), 'utf8');
+    const digest = createHash('sha384').update(readFileSync(bundle)).digest('base64');
+    assert.equal(integrity, `sha384-${digest}\n`);
+  });
+
+  it('shows the CDN URL of this version, and where its integrity hash is, in the README', () => {
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const cdn = `https://cdn.jsdelivr.net/npm/flinks-connect@${pkg.version}/dist/widget/flinks-connect.js`;
+    assert.ok(readme.includes(`src="${cdn}"`), `README loads ${cdn}`);
+    assert.ok(readme.includes(`${cdn}.sri`), 'README says where the hash of that version is');
+    assert.match(readme, /integrity="sha384-[^"]*"\s+crossorigin="anonymous"/);
   });
 
   it('builds every bin executable, with a node shebang, so npx and a shell can run it', () => {

@@ -28,7 +28,7 @@ describe('dist/widget/flinks-connect.js', () => {
 
   it('is one self-contained ES module that defines <flinks-connect>', () => {
     const code = bundle();
-    assert.deepEqual(readdirSync(dir), ['flinks-connect.js']);
+    assert.deepEqual(readdirSync(dir).sort(), ['flinks-connect.js', 'flinks-connect.js.sri']);
     // Statement-level `import x from`, `import {…}`, `import "…"`, or a dynamic import().
     const imports = code.match(/(?:^|[;}\n])\s*import\s*[\w{*"'`]|\bimport\s*\(/g);
     assert.equal(imports, null, `the bundle imports another module: ${imports?.join(' | ')}`);
