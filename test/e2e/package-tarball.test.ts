@@ -1,0 +1,358 @@
+/**
+ * The package as a partner gets it: `npm pack` in a clean copy of the repository (prepack builds what ships),
+ * the tarball installed into fresh projects under the system's temp directory that cannot see this repository,
+ * then every export imported, every bin run, and the widget loaded from that node_modules in Chromium against
+ * the sandbox from the same node_modules.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, posix } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import type { Browser } from 'playwright-core';
+import { _launchChromium } from './_browser.ts';
+import { _signInAndDecide } from './_demo.ts';
+
+const root = new URL('../..', import.meta.url).pathname;
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const exec = promisify(execFile);
+
+/** The environment of every npm and node run: none of `npm test`'s npm_* settings, nothing pointing at the repo. */
+const cleanEnv = (): NodeJS.ProcessEnv => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  NODE_NO_WARNINGS: '1',
+});
+
+async function sh(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = cleanEnv()) {
+  try {
+    return await exec(command, args, { cwd, env, maxBuffer: 64 * 1024 * 1024, timeout: 180_000 });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${stdout ?? ''}\n${stderr ?? ''}`, {
+      cause: error,
+    });
+  }
+}
+
+/** `npm install` in `dir`, from the npm cache when it has the packages (this machine may be offline). */
+async function install(dir: string, specs: string[]): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'package.json'),
+    `${JSON.stringify({ name: 'partner-app', private: true, type: 'module' })}\n`,
+  );
+  await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...specs], dir);
+}
+
+let work: string;
+let tarball: string;
+let packed: string[];
+/** A partner project with the sandbox's optional peer dependency, and one with the widget and server kit only. */
+let app: string;
+let widgetOnly: string;
+const installed = (project: string, file = '') => join(project, 'node_modules', 'flinks-connect', file);
+
+before(async () => {
+  work = mkdtempSync(join(tmpdir(), 'flinks-tarball-'));
+  // A clean checkout: the tracked and new files, no dist/, the repository's node_modules for the build tools.
+  const source = join(work, 'source');
+  const { stdout } = await sh('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], root);
+  for (const file of stdout.split('\0').filter(Boolean)) {
+    if (!existsSync(join(root, file))) continue; // deleted in the work tree
+    mkdirSync(dirname(join(source, file)), { recursive: true });
+    cpSync(join(root, file), join(source, file));
+  }
+  symlinkSync(join(root, 'node_modules'), join(source, 'node_modules'));
+  const pack = await sh('npm', ['pack', '--json', '--pack-destination', work], source);
+  const [result] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
+  assert.ok(result);
+  tarball = join(work, result.filename);
+  packed = result.files.map((f) => f.path).sort();
+  rmSync(source, { recursive: true, force: true });
+
+  app = join(work, 'app');
+  widgetOnly = join(work, 'widget-only');
+  await install(app, [tarball, `oidc-provider@${pkg.peerDependencies['oidc-provider']}`]);
+  await install(widgetOnly, [tarball]);
+});
+
+after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the npm tarball', () => {
+  it('holds exactly what partners need: the bundle, the libraries with types, the manifest and the docs', () => {
+    const required = [
+      'package.json',
+      'README.md',
+      'LICENSE',
+      'CHANGELOG.md',
+      'custom-elements.json',
+      'dist/widget/flinks-connect.js',
+      'dist/widget/flinks-connect.js.sri',
+      ...Object.values(pkg.exports as Record<string, { types: string; default: string }>).flatMap((e) => [
+        posix.normalize(e.types),
+        posix.normalize(e.default),
+      ]),
+      ...Object.values(pkg.bin as Record<string, string>).map((b) => posix.normalize(b)),
+    ];
+    for (const file of required) assert.ok(packed.includes(file), `${file} is in the tarball`);
+    const stray = packed.filter(
+      (file) =>
+        !/^dist\/(widget|lib)\/[^/]+\.(js|js\.map|js\.sri)$/.test(file) &&
+        !/^dist\/types\/.+\.d\.ts$/.test(file) &&
+        !/(^|\/)README\.md$/.test(file) &&
+        !['package.json', 'LICENSE', 'CHANGELOG.md', 'custom-elements.json'].includes(file),
+    );
+    assert.deepEqual(stray, [], 'nothing else: no sources, tests, extension builds or screenshots');
+  });
+
+  it('has no broken relative link in the Markdown it ships', () => {
+    for (const doc of packed.filter((f) => f.endsWith('.md'))) {
+      const text = readFileSync(installed(app, doc), 'utf8');
+      for (const [, target] of text.matchAll(/\]\(([^)\s#]+)(?:#[^)]*)?\)/g)) {
+        if (!target || /^[a-z]+:/i.test(target)) continue;
+        const file = posix.normalize(posix.join(posix.dirname(doc), target));
+        assert.ok(packed.includes(file), `${doc} links to ${target}, which the tarball holds`);
+      }
+    }
+  });
+
+  it('passes publint with warnings as errors', async () => {
+    const { stdout } = await sh(join(root, 'node_modules/.bin/publint'), ['run', tarball, '--strict'], work);
+    assert.match(stdout, /All good!/);
+  });
+
+  it('has types that resolve for every export under Node 16+ ESM and bundlers (attw, ESM-only profile)', async () => {
+    const { stdout } = await sh(
+      join(root, 'node_modules/.bin/attw'),
+      [tarball, '--profile', 'esm-only', '--format', 'json'],
+      work,
+    );
+    const report = JSON.parse(stdout) as {
+      analysis: { problems: { kind: string; resolutionKind: string }[] };
+    };
+    const problems = report.analysis.problems.filter(
+      (p) => p.resolutionKind !== 'node10' && p.resolutionKind !== 'node16-cjs',
+    );
+    assert.deepEqual(problems, []);
+    const entrypoints = Object.keys(
+      (report.analysis as unknown as { entrypoints: Record<string, unknown> }).entrypoints,
+    );
+    assert.deepEqual(entrypoints.sort(), Object.keys(pkg.exports).sort(), 'attw checked every export');
+  });
+});
+
+describe('a partner project with the tarball installed', () => {
+  it('cannot resolve what only this repository has installed', async () => {
+    const script = "import('vite').then(() => console.log('found'), (e) => console.log(e.code))";
+    const { stdout } = await sh('node', ['--input-type=module', '-e', script], app);
+    assert.equal(stdout.trim(), 'ERR_MODULE_NOT_FOUND');
+  });
+
+  it('imports every export by its package name', async () => {
+    const script = `
+      const element = await import('flinks-connect');
+      const core = await import('flinks-connect/core');
+      const server = await import('flinks-connect/server');
+      const { startSandbox } = await import('flinks-connect/sandbox');
+      const sandbox = await startSandbox({ port: 0 });
+      const providers = await fetch(sandbox.url + '/').then((r) => r.ok);
+      await sandbox.close();
+      console.log(JSON.stringify({
+        element: typeof element.FlinksConnect,
+        core: typeof core.createAuthorizationRequest,
+        server: typeof server.createExchangeHandler,
+        sandbox: providers,
+      }));`;
+    const { stdout } = await sh('node', ['--input-type=module', '-e', script], app);
+    assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1) ?? ''), {
+      element: 'function',
+      core: 'function',
+      server: 'function',
+      sandbox: true,
+    });
+  });
+
+  it('runs flinks-sandbox and flinks-outbound from node_modules/.bin against each other', async () => {
+    const bin = (name: string) => join(app, 'node_modules/.bin', name);
+    const version = await sh(bin('flinks-outbound'), ['--version'], app);
+    assert.equal(version.stdout, `${pkg.version}\n`);
+    const help = await sh(bin('flinks-sandbox'), ['--help'], app);
+    assert.match(help.stderr, /Usage: flinks-sandbox \[--port N\]/);
+
+    const child = spawn(bin('flinks-sandbox'), ['--port', '0'], { cwd: app, env: cleanEnv() });
+    try {
+      const url = await sandboxUrl(child);
+      const { stdout } = await sh(bin('flinks-outbound'), ['providers', '--json'], app, {
+        ...cleanEnv(),
+        FLINKS_BASE_URL: url,
+        FLINKS_CLIENT_ID: 'partner-sandbox',
+        FLINKS_CLIENT_SECRET: 'partner-sandbox-secret',
+      });
+      const providers = JSON.parse(stdout) as { provider_id: number | string; name: string }[];
+      assert.ok(
+        providers.some((p) => String(p.provider_id) === '1000'),
+        stdout,
+      );
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it('without oidc-provider, gets the widget and server kit, and the sandbox says how to install it', async () => {
+    assert.ok(
+      !existsSync(join(widgetOnly, 'node_modules/oidc-provider')),
+      'the optional peer is not installed',
+    );
+    const script = `
+      await import('flinks-connect');
+      await import('flinks-connect/server');
+      try { await import('flinks-connect/sandbox'); console.log('imported'); }
+      catch (error) { console.log(error.message); }`;
+    const { stdout } = await sh('node', ['--input-type=module', '-e', script], widgetOnly);
+    assert.match(stdout, /needs oidc-provider.*\n.*npm install --save-dev oidc-provider@9/);
+    const bin = await sh(join(widgetOnly, 'node_modules/.bin/flinks-sandbox'), [], widgetOnly).catch(
+      (error: Error) => error.cause as { code: number; stderr: string },
+    );
+    assert.equal((bin as { code: number }).code, 1);
+    assert.match((bin as { stderr: string }).stderr, /^flinks-sandbox: .*needs oidc-provider/);
+    assert.doesNotMatch((bin as { stderr: string }).stderr, /\n\s+at /, 'no stack trace');
+  });
+});
+
+/** Resolves the sandbox's URL from its banner. */
+function sandboxUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`flinks-sandbox printed no URL:\n${output}`)), 30_000);
+    const read = (chunk: Buffer) => {
+      output += chunk;
+      const url = /Flinks Outbound sandbox: (http:\/\/\S+)/.exec(output)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve(url);
+      }
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', read);
+    child.on('exit', (code) => reject(new Error(`flinks-sandbox exited with ${code}:\n${output}`)));
+  });
+}
+
+describe('the widget from the installed package, in Chromium', () => {
+  let browser: Browser;
+  let partner: Server;
+  let sandbox: {
+    url: string;
+    issuer: string;
+    authorizeUrl: string;
+    tokenUrl: string;
+    close(): Promise<void>;
+  };
+
+  before(async () => {
+    type SandboxModule = typeof import('../sandbox/package.ts');
+    type ServerModule = typeof import('../../core/server/index.ts');
+    const { startSandbox } = (await import(
+      pathToFileURL(installed(app, pkg.exports['./sandbox'].default)).href
+    )) as SandboxModule;
+    const { createExchangeHandler, toNodeHandler } = (await import(
+      pathToFileURL(installed(app, pkg.exports['./server'].default)).href
+    )) as ServerModule;
+    const bundle = readFileSync(installed(app, 'dist/widget/flinks-connect.js'));
+    const integrity = readFileSync(installed(app, 'dist/widget/flinks-connect.js.sri'), 'utf8').trim();
+
+    partner = createServer();
+    await new Promise<void>((resolve) => partner.listen(0, '127.0.0.1', resolve));
+    const origin = `http://localhost:${(partner.address() as AddressInfo).port}`;
+    const client = {
+      client_id: 'dc-tarball',
+      client_secret: 'tarball-secret-1',
+      kind: 'recipient' as const,
+      redirect_uris: [`${origin}/callback`],
+    };
+    sandbox = await startSandbox({ port: 0, clients: [client] });
+    const exchange = toNodeHandler(
+      createExchangeHandler({
+        token_url: sandbox.tokenUrl,
+        client_id: client.client_id,
+        client_secret: client.client_secret,
+        redirect_uris: client.redirect_uris,
+        onTokens: ({ tokens }) => ({ connected: true, scope: tokens.scope ?? null }),
+      }),
+    );
+    const script = `<script type="module" src="/flinks-connect.js" integrity="${integrity}" crossorigin="anonymous"></script>`;
+    const page = `<!doctype html><html lang="en"><head><meta charset="utf-8">${script}</head><body>
+<flinks-connect client-id="${client.client_id}" authorize-url="${sandbox.authorizeUrl}"
+  redirect-uri="${origin}/callback" provider-id="1000" exchange-url="/api/flinks/exchange"
+  issuer="${sandbox.issuer}"></flinks-connect>
+<output id="result"></output>
+<script type="module">
+  const element = document.querySelector('flinks-connect');
+  const show = (event) => { document.querySelector('#result').textContent = event.type + ' ' + JSON.stringify(event.detail.result ?? event.detail.code ?? null); };
+  element.addEventListener('flinks-success', show);
+  element.addEventListener('flinks-error', show);
+</script></body></html>`;
+    partner.on('request', (req, res) => {
+      const path = new URL(req.url ?? '/', origin).pathname;
+      if (path === '/api/flinks/exchange') return void exchange(req, res);
+      if (path === '/flinks-connect.js') {
+        return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(bundle);
+      }
+      if (path === '/callback') {
+        return void res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end(`<!doctype html><html><head>${script}</head><body></body></html>`);
+      }
+      if (path === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(page);
+      res.writeHead(404).end();
+    });
+    (partner as Server & { origin: string }).origin = origin;
+    browser = await _launchChromium();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await sandbox?.close();
+    partner?.closeAllConnections();
+    await new Promise((resolve) => partner?.close(resolve));
+  });
+
+  it('connects a sandbox bank in the popup and ends with flinks-success from the exchange endpoint', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const failed: string[] = [];
+    page.on('requestfailed', (r) => failed.push(r.url()));
+    await page.goto(`${(partner as Server & { origin: string }).origin}/`);
+    const [bank] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.locator('flinks-connect button').click(),
+    ]);
+    await _signInAndDecide(bank, 'Allow');
+    await bank.waitForEvent('close', { timeout: 10_000 });
+    const result = page.locator('#result');
+    await result.filter({ hasText: /flinks-/ }).waitFor({ timeout: 15_000 });
+    assert.equal(await result.textContent(), 'flinks-success {"connected":true,"scope":"ACCOUNT_BASIC"}');
+    assert.deepEqual(failed, [], 'every request succeeded, the bundle with its integrity check included');
+    await context.close();
+  });
+});
