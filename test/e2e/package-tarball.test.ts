@@ -177,19 +177,22 @@ describe('a partner project with the tarball installed', () => {
       const sandbox = await startSandbox({ port: 0 });
       const providers = await fetch(sandbox.url + '/').then((r) => r.ok);
       await sandbox.close();
+      // React is an optional peer this machine has no copy of: the wrapper must resolve all but react.
+      const react = await import('flinks-connect/react').then(() => 'imported', (e) => e.message);
       console.log(JSON.stringify({
         element: typeof element.FlinksConnect,
         core: typeof core.createAuthorizationRequest,
         server: typeof server.createExchangeHandler,
         sandbox: providers,
+        react,
       }));`;
     const { stdout } = await sh('node', ['--input-type=module', '-e', script], app);
-    assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1) ?? ''), {
-      element: 'function',
-      core: 'function',
-      server: 'function',
-      sandbox: true,
-    });
+    const { react, ...exports } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
+    assert.deepEqual(exports, { element: 'function', core: 'function', server: 'function', sandbox: true });
+    assert.match(
+      react,
+      /^Cannot find package 'react' imported from .*\/flinks-connect\/dist\/lib\/react\.js/,
+    );
   });
 
   it('runs flinks-sandbox and flinks-outbound from node_modules/.bin against each other', async () => {
