@@ -24,6 +24,7 @@ import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
+import { getFreePort } from '../ports.ts';
 import { _launchChromium } from './_browser.ts';
 import { _signInAndDecide } from './_demo.ts';
 
@@ -357,5 +358,104 @@ describe('the widget from the installed package, in Chromium', () => {
     assert.equal(await result.textContent(), 'flinks-success {"connected":true,"scope":"ACCOUNT_BASIC"}');
     assert.deepEqual(failed, [], 'every request succeeded, the bundle with its integrity check included');
     await context.close();
+  });
+});
+
+describe("the README's partner guide, followed as written in the partner project", () => {
+  let readme: string;
+  let sandboxPort: number;
+  let appPort: number;
+  const children: ChildProcess[] = [];
+  let browser: Browser;
+
+  /** A code block of the shipped README's guide, with the sandbox's and the app's ports made free ones. */
+  const guide = (name: string): string => {
+    const block = new RegExp(`\`\`\`\\w+ guide=${name}\\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1];
+    assert.ok(block, `README has a guide=${name} block`);
+    return block
+      .replaceAll('127.0.0.1:3001', `127.0.0.1:${sandboxPort}`)
+      .replaceAll('--port 3001', `--port ${sandboxPort}`)
+      .replaceAll('localhost:3000', `localhost:${appPort}`);
+  };
+  /** Starts a long-running command in its own process group (npx → node), so that after() stops all of it. */
+  const start = (command: string, env: NodeJS.ProcessEnv = cleanEnv()) => {
+    const child = spawn('bash', ['-c', command], { cwd: app, env, detached: true });
+    children.push(child);
+    return child;
+  };
+
+  before(async () => {
+    readme = readFileSync(installed(app, 'README.md'), 'utf8');
+    sandboxPort = await getFreePort();
+    appPort = await getFreePort();
+  });
+  after(async () => {
+    await browser?.close();
+    for (const child of children)
+      if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGTERM');
+  });
+
+  it('step 5: starts the sandbox with npx flinks-sandbox', async () => {
+    const url = await sandboxUrl(start(guide('sandbox')));
+    assert.equal(url, `http://127.0.0.1:${sandboxPort}`);
+  });
+
+  it('step 1: creates the app as a recipient and registers it with two banks through npx flinks-outbound', async () => {
+    const { stdout } = await sh('bash', ['-euo', 'pipefail', '-c', guide('credentials')], app);
+    const recipient = JSON.parse(readFileSync(join(app, 'recipient.json'), 'utf8'));
+    assert.match(recipient.client_id, /\S/);
+    assert.match(recipient.client_secret, /\S/);
+    assert.deepEqual(recipient.redirect_uris, [`http://localhost:${appPort}/flinks/callback`]);
+    assert.equal(stdout.match(/ACTIVE/g)?.length, 2, stdout);
+  });
+
+  it('steps 3 and 4: serves the page, the callback, the bundle and the banks from server.mjs', async () => {
+    writeFileSync(join(app, '.env'), guide('env'));
+    writeFileSync(join(app, 'server.mjs'), guide('server'));
+    writeFileSync(join(app, 'index.html'), guide('page'));
+    writeFileSync(join(app, 'callback.html'), guide('callback'));
+    const server = start('exec node --env-file=.env server.mjs', { ...cleanEnv(), PORT: String(appPort) });
+    let output = '';
+    server.stderr?.on('data', (d) => {
+      output += d;
+    });
+    const origin = `http://localhost:${appPort}`;
+    for (let tries = 0; ; tries++) {
+      const up = await fetch(`${origin}/`).catch(() => undefined);
+      if (up) break;
+      assert.ok(tries < 100 && server.exitCode === null, `server.mjs did not listen: ${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const page = await fetch(`${origin}/`);
+    assert.match(page.headers.get('content-security-policy') ?? '', /^script-src 'self'; style-src 'self'/);
+    assert.match(await page.text(), /<flinks-connect\n/);
+    const banks = (await fetch(`${origin}/api/flinks/providers`).then((r) => r.json())) as { name: string }[];
+    assert.ok(
+      banks.some((b) => b.name === 'Flinks Capital'),
+      JSON.stringify(banks),
+    );
+    const bundle = await fetch(`${origin}/assets/flinks-connect.js`).then((r) => r.text());
+    assert.equal(bundle, readFileSync(installed(app, 'dist/widget/flinks-connect.js'), 'utf8'));
+  });
+
+  it('step 5: connects Flinks Capital from the picker in Chromium, under the CSP, through the exchange', async () => {
+    browser = await _launchChromium();
+    const page = await browser.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Trusted Type/i.test(message.text())) violations.push(message.text());
+    });
+    await page.goto(`http://localhost:${appPort}/`);
+    await page.locator('flinks-connect button').first().click();
+    const bank = page.getByText('Flinks Capital', { exact: true });
+    const [popup] = await Promise.all([page.waitForEvent('popup'), bank.click()]);
+    const exchanged = page.waitForResponse((r) => r.url().endsWith('/api/flinks/exchange'), {
+      timeout: 20_000,
+    });
+    await _signInAndDecide(popup, 'Allow');
+    const response = await exchanged;
+    assert.equal(response.status(), 200);
+    assert.match(JSON.stringify(await response.json()), /^\{"connection":"[^"]+"\}$/);
+    assert.deepEqual(violations, []);
   });
 });
