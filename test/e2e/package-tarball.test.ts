@@ -121,6 +121,7 @@ describe('the npm tarball', () => {
         !/^dist\/(widget|lib)\/[^/]+\.(js|js\.map|js\.sri)$/.test(file) &&
         !/^dist\/types\/.+\.d\.ts$/.test(file) &&
         !/(^|\/)README\.md$/.test(file) &&
+        !/^extension\/store\/[\w.]+\.md$/.test(file) &&
         !['package.json', 'LICENSE', 'CHANGELOG.md', 'custom-elements.json'].includes(file),
     );
     assert.deepEqual(stray, [], 'nothing else: no sources, tests, extension builds or screenshots');
