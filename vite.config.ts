@@ -58,6 +58,7 @@ function libConfig(): UserConfig {
         entry: {
           core: 'core/src/index.ts',
           server: 'core/server/index.ts',
+          'server-node': 'core/server/node/index.ts',
           sandbox: 'test/sandbox/package.ts',
           react: 'widget/react.ts',
           'flinks-outbound': 'core/server/cli.ts',

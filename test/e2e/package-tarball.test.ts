@@ -175,6 +175,7 @@ describe('a partner project with the tarball installed', () => {
       const element = await import('flinks-connect');
       const core = await import('flinks-connect/core');
       const server = await import('flinks-connect/server');
+      const serverNode = await import('flinks-connect/server/node');
       const { startSandbox } = await import('flinks-connect/sandbox');
       const sandbox = await startSandbox({ port: 0 });
       const providers = await fetch(sandbox.url + '/').then((r) => r.ok);
@@ -185,12 +186,19 @@ describe('a partner project with the tarball installed', () => {
         element: typeof element.FlinksConnect,
         core: typeof core.createAuthorizationRequest,
         server: typeof server.createExchangeHandler,
+        serverNode: typeof serverNode.toNodeHandler + ' ' + typeof serverNode.createFileTokenStore,
         sandbox: providers,
         react,
       }));`;
     const { stdout } = await sh('node', ['--input-type=module', '-e', script], app);
     const { react, ...exports } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '');
-    assert.deepEqual(exports, { element: 'function', core: 'function', server: 'function', sandbox: true });
+    assert.deepEqual(exports, {
+      element: 'function',
+      core: 'function',
+      server: 'function',
+      serverNode: 'function function',
+      sandbox: true,
+    });
     assert.match(
       react,
       /^Cannot find package 'react' imported from .*\/flinks-connect\/dist\/lib\/react\.js/,
