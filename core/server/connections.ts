@@ -1,4 +1,4 @@
-import { type FdxError, FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
+import { FdxError, FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
 import { createFdxClient, type FdxClient } from './fdx-client.ts';
 import { createHttp, type HttpOptions } from './http.ts';
 import {
@@ -15,7 +15,10 @@ export interface Connection {
   provider_id: string;
   correlation_id?: string;
   tokens: Tokens;
-  /** `reauthorization_required` after FDX 602 or a refused refresh token: send the customer through the widget. */
+  /**
+   * `reauthorization_required` once the refresh token is refused or every data call answers FDX 602: send the
+   * customer through the widget again.
+   */
   status: 'active' | 'reauthorization_required';
   /** Epoch milliseconds. */
   created_at: number;
@@ -92,7 +95,12 @@ export interface Connections {
   getAccessToken(id: string, options?: { rejected?: string }): Promise<string>;
   /** Marks the connection as needing the customer's consent again and forgets its tokens. */
   markReauthorizationRequired(id: string): Promise<void>;
-  /** An FDX client for the connection: refreshes tokens itself and turns FDX 602 into `REAUTHORIZATION_REQUIRED`. */
+  /**
+   * An FDX client for the connection: refreshes tokens itself. FDX 602 on a call that needs a data cluster the
+   * customer did not consent to is thrown as that call's {@link FdxError} (with `missing_scopes`) and the connection
+   * stays active; when every data call is refused (602 on the accounts list too) the connection is marked for
+   * re-consent and `REAUTHORIZATION_REQUIRED` is thrown.
+   */
   fdx(id: string): FdxClient;
   /**
    * Ends the connection at Flinks (`DELETE /api/v1/revoke` with its access token) and deletes it from the store:
@@ -103,7 +111,8 @@ export interface Connections {
 
 /**
  * Creates the store-backed manager of customers' connections: saves the tokens of each exchange, refreshes access
- * tokens with the refresh token, and marks a connection for re-consent on FDX 602 or a refused refresh token.
+ * tokens with the refresh token, and marks a connection for re-consent when the refresh token is refused or every data
+ * call is refused (FDX 602).
  * @see RFC 6749 §6
  */
 export function createConnections(options: ConnectionsOptions): Connections {
@@ -255,15 +264,29 @@ export function createConnections(options: ConnectionsOptions): Connections {
     },
     fdx(id) {
       if (!options.fdx_base_url) throw new TypeError('Set fdx_base_url to read FDX data of a connection.');
-      return createFdxClient({
+      const base = {
         ...options.fdx,
         base_url: options.fdx_base_url,
-        getAccessToken: (opts) => getAccessToken(id, opts),
+        getAccessToken: (opts: { rejected?: string }) => getAccessToken(id, opts),
+      };
+      /** FDX 602 on the one call every consent allows (ACCOUNT_BASIC): the consent itself is gone. */
+      const consentGone = async (): Promise<boolean> => {
+        try {
+          await createFdxClient(base).accounts({ limit: 1 });
+          return false;
+        } catch (error) {
+          return error instanceof FdxError && error.fdx_code === 602;
+        }
+      };
+      return createFdxClient({
+        ...base,
         onError: async (error: FdxError) => {
-          if (error.fdx_code === 602) {
-            await markReauthorizationRequired(id);
-            throw reauthorizationRequired(id, error);
-          }
+          if (error.fdx_code !== 602) return;
+          // Flinks answers 602 both when the consent is revoked or expired and when the customer did not consent to
+          // this call's data cluster; it says to drop the refresh token only when every data call is refused.
+          if (error.missing_scopes && !(await consentGone())) return;
+          await markReauthorizationRequired(id);
+          throw reauthorizationRequired(id, error);
         },
       });
     },

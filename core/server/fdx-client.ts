@@ -91,25 +91,45 @@ export function isTokenRejected(result: Pick<HttpResult, 'response' | 'json'>): 
   return code === undefined || code === 401;
 }
 
-/** Builds an {@link FdxError} from a non-2xx FDX answer. */
-export function toFdxError(result: Pick<HttpResult, 'response' | 'json'>, what: string): FdxError {
+/**
+ * Builds an {@link FdxError} from a non-2xx FDX answer. `scopes` are the data clusters the call needs (one of them):
+ * on FDX 602 or 403 they are reported as `missing_scopes`, since Flinks answers 602 to a call whose cluster the
+ * customer did not consent to.
+ */
+export function toFdxError(
+  result: Pick<HttpResult, 'response' | 'json'>,
+  what: string,
+  scopes: readonly string[] = [],
+): FdxError {
   const { response, json } = result;
   const code = fdxCode(json);
   const body = (typeof json === 'object' && json !== null ? json : {}) as Partial<FdxErrorBody>;
   const text = typeof body.message === 'string' ? body.message.slice(0, 300) : response.statusText;
   const correlation = response.headers.get('ob-correlation-id') ?? undefined;
   const trace = response.headers.get('ob-trace-id') ?? undefined;
+  const missing = (code === 602 || code === 403) && scopes.length > 0 ? [...scopes] : undefined;
+  const hint = missing
+    ? ` It needs the ${missing.join(' or ')} data cluster: if the customer did not consent to it, ask for it the next time they connect`
+    : '';
   return new FdxError(
-    `${what} failed: HTTP ${response.status}${code !== undefined ? `, FDX ${code}` : ''}${text ? ` ${text}` : ''}.`,
+    `${what} failed: HTTP ${response.status}${code !== undefined ? `, FDX ${code}` : ''}${text ? ` ${text}` : ''}.${hint ? `${hint}.` : ''}`,
     {
       status: response.status,
       ...(code !== undefined ? { fdx_code: code } : {}),
       ...(correlation ? { correlation_id: correlation } : {}),
       ...(trace ? { trace_id: trace } : {}),
+      ...(missing ? { missing_scopes: missing } : {}),
       cause: { status: response.status, body: json ?? null },
     },
   );
 }
+
+// The data clusters a call needs besides ACCOUNT_BASIC (which every call needs): what FDX 602 reports as missing.
+const TRANSACTIONS_SCOPES = ['TRANSACTIONS'];
+const CUSTOMER_SCOPES = ['CUSTOMER_PERSONAL', 'CUSTOMER_CONTACT'];
+const PAYMENTS_SCOPES = ['ACCOUNT_PAYMENTS'];
+const accountsScopes = (params?: FdxAccountsParams) =>
+  params?.resultType === 'details' ? ['ACCOUNT_DETAILED'] : [];
 
 function pathId(name: string, value: string): string {
   if (typeof value !== 'string' || value.length === 0)
@@ -132,6 +152,7 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
     query: Record<string, string | number | undefined> | undefined,
     what: string,
     signal?: AbortSignal,
+    scopes: readonly string[] = [],
   ): Promise<T> => {
     const target = http.url(path, query);
     let token = await getToken({});
@@ -150,7 +171,7 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
       }
     }
     if (!result.response.ok) {
-      const error = toFdxError(result, what);
+      const error = toFdxError(result, what, scopes);
       await options.onError?.(error);
       throw error;
     }
@@ -184,8 +205,9 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
     query: Record<string, string | number | undefined>,
     what: string,
     signal?: AbortSignal,
+    scopes: readonly string[] = [],
   ): AsyncGenerator<T> {
-    let current: T = await get<T>(path, query, what, signal);
+    let current: T = await get<T>(path, query, what, signal, scopes);
     const seen = new Set<string>();
     for (;;) {
       yield current;
@@ -202,8 +224,8 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
       seen.add(key);
       current =
         next.href !== undefined
-          ? await get<T>(next.href, undefined, what, signal)
-          : await get<T>(path, { ...query, offset: next.offset }, what, signal);
+          ? await get<T>(next.href, undefined, what, signal, scopes)
+          : await get<T>(path, { ...query, offset: next.offset }, what, signal, scopes);
     }
   }
 
@@ -226,17 +248,25 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
       transactionsQuery(params),
       'GET /accounts/{accountId}/transactions',
       params?.signal,
+      TRANSACTIONS_SCOPES,
     );
 
   return {
     accounts: (params) =>
-      get<FdxAccounts>('/accounts', accountsQuery(params), 'GET /accounts', params?.signal),
+      get<FdxAccounts>(
+        '/accounts',
+        accountsQuery(params),
+        'GET /accounts',
+        params?.signal,
+        accountsScopes(params),
+      ),
     async *allAccounts(params) {
       for await (const page of pages<FdxAccounts>(
         '/accounts',
         accountsQuery(params),
         'GET /accounts',
         params?.signal,
+        accountsScopes(params),
       )) {
         yield* page.accounts ?? [];
       }
@@ -254,19 +284,27 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
         transactionsQuery(params),
         'GET /accounts/{accountId}/transactions',
         params?.signal,
+        TRANSACTIONS_SCOPES,
       ),
     transactionPages,
     async *allTransactions(accountId, params) {
       for await (const page of transactionPages(accountId, params)) yield* page.transactions ?? [];
     },
     customer: (callOptions) =>
-      get<FdxCustomer>('/customers/current', undefined, 'GET /customers/current', callOptions?.signal),
+      get<FdxCustomer>(
+        '/customers/current',
+        undefined,
+        'GET /customers/current',
+        callOptions?.signal,
+        CUSTOMER_SCOPES,
+      ),
     paymentNetworks: (accountId, callOptions) =>
       get<FdxPaymentNetworks>(
         `/accounts/${pathId('accountId', accountId)}/payment-networks`,
         undefined,
         'GET /accounts/{accountId}/payment-networks',
         callOptions?.signal,
+        PAYMENTS_SCOPES,
       ),
   };
 }

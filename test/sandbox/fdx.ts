@@ -117,9 +117,14 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
     return { connection, scopes: at.scopes, customer, accounts };
   }
 
+  // Flinks answers FDX 602 (HTTP 401) both when the consent is gone and when the customer did not consent to the
+  // data cluster a call needs: a partner tells them apart by whether every call is refused.
   const need = (a: Access, scope: string, what: string) => {
     if (!a.scopes.has(scope))
-      throw new FdxError(403, `${what} needs the ${scope} data cluster, which was not granted`);
+      throw new FdxError(
+        602,
+        `${what} needs the ${scope} data cluster, which the customer did not consent to`,
+      );
   };
 
   const accountOf = (a: Access, id: string): SandboxAccount => {
@@ -233,8 +238,8 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
       const contact = a.scopes.has('CUSTOMER_CONTACT');
       if (!personal && !contact) {
         throw new FdxError(
-          403,
-          'customers/current needs CUSTOMER_PERSONAL or CUSTOMER_CONTACT, neither was granted',
+          602,
+          'customers/current needs CUSTOMER_PERSONAL or CUSTOMER_CONTACT, and the customer consented to neither',
         );
       }
       const c = a.customer.body;

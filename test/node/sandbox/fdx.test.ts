@@ -146,7 +146,7 @@ describe('sandbox FDX accounts', { concurrency: true }, () => {
       assert.equal((await _fdx(sb, `accounts/${ids[0]}/transactions`, access_token)).body.code, '701');
     }));
 
-  it('enforces data clusters: details, transactions, payment networks and customer need their scope (403)', () =>
+  it('refuses a data cluster the customer did not consent to with FDX 602 (HTTP 401), as Flinks does', () =>
     _withSandbox(async (sb) => {
       const { access_token } = await _connect(sb, { scope: 'ACCOUNT_BASIC' });
       const id = inner((await _fdx(sb, 'accounts', access_token)).body.accounts[0]).accountId;
@@ -157,9 +157,11 @@ describe('sandbox FDX accounts', { concurrency: true }, () => {
         'customers/current',
       ]) {
         const res = await _fdx(sb, path, access_token);
-        assert.equal(res.status, 403, path);
-        assert.equal(res.body.code, '403');
+        assert.equal(res.status, 401, path);
+        assert.equal(res.body.code, '602');
+        assert.match(res.body.debugMessage, /ACCOUNT_DETAILED|TRANSACTIONS|ACCOUNT_PAYMENTS|CUSTOMER_/);
       }
+      assert.equal((await _fdx(sb, 'accounts', access_token)).status, 200, 'the connection still works');
       const one = await _fdx(sb, `accounts/${id}`, access_token);
       assert.equal(one.body.depositAccount.currentBalance, undefined, 'no balances without ACCOUNT_DETAILED');
       const accounts = await _fdx(sb, 'accounts', access_token);
@@ -275,13 +277,13 @@ describe('sandbox FDX statements', { concurrency: true }, () => {
       assert.equal(asJson.body.code, '1203');
     }));
 
-  it('needs the STATEMENTS cluster (403), and answers 405 (501) at a bank without statements', () =>
+  it('needs the STATEMENTS cluster (602), and answers 405 (501) at a bank without statements', () =>
     _withSandbox(async (sb) => {
       const { access_token } = await _connect(sb, { scope: 'ACCOUNT_BASIC TRANSACTIONS' });
       const id = inner((await _fdx(sb, 'accounts', access_token)).body.accounts[0]).accountId;
       const denied = await _fdx(sb, `accounts/${id}/statements`, access_token);
-      assert.equal(denied.status, 403);
-      assert.equal(denied.body.code, '403');
+      assert.equal(denied.status, 401);
+      assert.equal(denied.body.code, '602');
       await _activate(sb, 1003);
       const maritime = await _connect(sb, { provider_id: '1003', scope: 'ACCOUNT_BASIC' });
       const mid = inner((await _fdx(sb, 'accounts', maritime.access_token)).body.accounts[0]).accountId;

@@ -182,7 +182,7 @@ describe('connections against the sandbox', () => {
     assert.equal(counter.count('/api/v1/token'), 1);
   });
 
-  it('marks the connection for re-consent on FDX 602 and drops its tokens', async () => {
+  it('marks the connection for re-consent when the accounts list answers FDX 602, and drops its tokens', async () => {
     const connections = createConnections({
       token_url: sandbox.tokenUrl,
       client_id: client.client_id,
@@ -202,6 +202,56 @@ describe('connections against the sandbox', () => {
     assert.equal(stored?.tokens.refresh_token, undefined);
     assert.equal(stored?.tokens.access_token, '');
     await assert.rejects(connections.getAccessToken(id), /connect the bank again/);
+  });
+
+  it('keeps a connection whose customer did not consent to a data cluster, and names that cluster (FDX 602)', async () => {
+    const connections = createConnections({
+      token_url: sandbox.tokenUrl,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      fdx_base_url: sandbox.fdxUrl,
+    });
+    const own = await connect(sandbox, client, { scope: 'ACCOUNT_BASIC' });
+    const { id } = await connections.save({ tokens: own, provider_id: '1000' });
+    const data = connections.fdx(id);
+    const deposit = (await data.accounts()).accounts.map(depositOf).find(Boolean);
+    assert.ok(deposit);
+    await assert.rejects(data.transactions(deposit.accountId), (error) => {
+      assert.ok(error instanceof FdxError, String(error));
+      assert.equal(error.fdx_code, 602);
+      assert.equal(error.status, 401);
+      assert.deepEqual(error.missing_scopes, ['TRANSACTIONS']);
+      assert.match(error.message, /TRANSACTIONS/);
+      return true;
+    });
+    await assert.rejects(data.customer(), (error) => {
+      assert.ok(error instanceof FdxError);
+      assert.deepEqual(error.missing_scopes, ['CUSTOMER_PERSONAL', 'CUSTOMER_CONTACT']);
+      return true;
+    });
+    const stored = await connections.get(id);
+    assert.equal(stored?.status, 'active');
+    assert.equal(stored?.tokens.refresh_token, own.refresh_token);
+    assert.ok((await data.accounts()).accounts.length > 0, 'the consented data still reads');
+  });
+
+  it('marks the connection for re-consent when a refused data call and the accounts list both answer FDX 602', async () => {
+    const connections = createConnections({
+      token_url: sandbox.tokenUrl,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      fdx_base_url: sandbox.fdxUrl,
+    });
+    const own = await connect(sandbox, client);
+    const { id } = await connections.save({ tokens: own, provider_id: '1000' });
+    const deposit = (await connections.fdx(id).accounts()).accounts.map(depositOf).find(Boolean);
+    assert.ok(deposit);
+    await control(sandbox, 'connections/revoke', { token: own.access_token });
+    await assert.rejects(connections.fdx(id).transactions(deposit.accountId), (error) => {
+      assert.ok(isFlinksServerError(error, 'REAUTHORIZATION_REQUIRED'));
+      return true;
+    });
+    assert.equal((await connections.get(id))?.status, 'reauthorization_required');
   });
 
   it('marks the connection for re-consent when the refresh token is refused', async () => {
