@@ -39,7 +39,7 @@ Configuration (flags win over the environment)
   --token-url <url>       FLINKS_TOKEN_URL     default <base-url>/api/v1/token
   --fdx-url <url>         FLINKS_FDX_URL       default <base-url>/api/fdx/5
   --client-auth <m>       client_secret_post (default) or client_secret_basic
-  --body-format <f>       form (default) or json
+  --body-format <f>       json (default, as Flinks documents) or form
   --scope <scope>         token: the scope to ask for (default client:admin); recipients create: repeatable
 
 Data access (accounts, transactions) needs a customer's consent, so one of:
