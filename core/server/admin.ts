@@ -33,15 +33,35 @@ export interface Registration {
   [field: string]: unknown;
 }
 
-/** A Data Recipient managed by the Partner. `client_secret` only comes back on create and rotate. */
-export interface Recipient {
+/** A Data Recipient managed by the Partner, as Flinks answers it. `client_secret` only comes back on create and rotate. */
+export interface Recipient extends RecipientFields {
   client_id: string;
   client_secret?: string;
-  name?: string;
-  client_name?: string;
-  redirect_uris?: string[];
-  scope?: string[] | string;
+  /** Space-delimited data clusters, e.g. `"ACCOUNT_BASIC TRANSACTIONS"`. */
+  scope?: string;
   [field: string]: unknown;
+}
+
+/** The fields of a Data Recipient a Partner sets (Flinks' recipient management API). */
+export interface RecipientFields {
+  /** At most 256 characters: shown to the customer on the bank's consent page. */
+  name?: string;
+  redirect_uris?: string[];
+  logo_uri?: string;
+  /** At most 512 characters. */
+  description?: string;
+  terms_uri?: string;
+  client_uri?: string;
+  /** ISO 3166 alpha-2, e.g. `CA`. */
+  country?: string;
+  /** E-mail addresses of the recipient's contacts. */
+  contacts?: string[];
+}
+
+/** What {@link AdminClient.createRecipient} and {@link AdminClient.updateRecipient} send. */
+export interface RecipientInput extends RecipientFields {
+  /** Data clusters: a list or a space-delimited string; sent as a space-delimited string. */
+  scope?: string[] | string;
 }
 
 /** Options of {@link createAdminClient}: the API host and either a token manager or the Partner's credentials. */
@@ -97,7 +117,9 @@ export interface AdminClient {
   registrations(params?: { client_id?: string; all?: boolean }): Promise<Registration[]>;
   /** Polls until every provider in `provider_ids` is `ACTIVE`; throws `WAIT_TIMEOUT` when time runs out. */
   waitForActive(options: WaitForActiveOptions): Promise<Registration[]>;
-  createRecipient(params: { name: string; scope?: string[]; redirect_uris?: string[] }): Promise<Recipient>;
+  createRecipient(params: RecipientInput & { name: string }): Promise<Recipient>;
+  /** `PUT /recipients/{client_id}`: replaces the fields given, keeps the others. */
+  updateRecipient(client_id: string, fields: RecipientInput): Promise<Recipient>;
   recipients(): Promise<Recipient[]>;
   recipient(client_id: string): Promise<Recipient>;
   /** Replaces the recipient's redirect URIs. */
@@ -128,6 +150,23 @@ function providerIds(ids: unknown): number[] {
     );
   }
   return ids;
+}
+
+/** Checks recipient fields and builds the JSON body Flinks takes (scope as a space-delimited string). */
+function recipientBody(fields: RecipientInput): Record<string, unknown> {
+  if (typeof fields !== 'object' || fields === null)
+    throw new TypeError('recipient fields must be an object.');
+  const { scope, description, name } = fields;
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 256)) {
+    throw new TypeError('name must be 1 to 256 characters.');
+  }
+  if (description !== undefined && (typeof description !== 'string' || description.length > 512)) {
+    throw new TypeError('description must be at most 512 characters.');
+  }
+  const body: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) body[key] = value;
+  if (scope !== undefined) body.scope = Array.isArray(scope) ? scope.join(' ') : scope;
+  return body;
 }
 
 /** Unwraps a list answer that may be a bare array or an object holding one. */
@@ -291,16 +330,20 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
         await sleep(interval_ms, signal);
       }
     },
-    createRecipient: ({ name, scope, redirect_uris }) => {
+    createRecipient: (params) => {
+      const { name } = params ?? {};
       if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
         throw new TypeError('name must be 1 to 256 characters.');
       }
-      return call<Recipient>('POST', '/api/v1/recipients', 'POST /recipients', {
-        name,
-        ...(scope ? { scope } : {}),
-        ...(redirect_uris ? { redirect_uris } : {}),
-      });
+      return call<Recipient>('POST', '/api/v1/recipients', 'POST /recipients', recipientBody(params));
     },
+    updateRecipient: (client_id, fields) =>
+      call<Recipient>(
+        'PUT',
+        `/api/v1/recipients/${segment('client_id', client_id)}`,
+        'PUT /recipients/{client_id}',
+        recipientBody(fields),
+      ),
     recipients: async () =>
       list<Recipient>(await call('GET', '/api/v1/recipients', 'GET /recipients'), 'recipients'),
     recipient: (client_id) =>

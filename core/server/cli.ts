@@ -24,7 +24,8 @@ Commands
   provider <provider_id>                 Show one provider
   register <provider_id…>                Ask Flinks to register you (or --recipient) with providers
   registrations                          Show registration statuses (--all for every recipient)
-  recipients create --name <name>        Create a data recipient (--scope, --redirect-uri, repeatable)
+  recipients create --name <name>        Create a data recipient (--scope, --redirect-uri, --contact: repeatable;
+                                         --description, --logo-uri, --terms-uri, --client-uri, --country)
   recipients list                        List data recipients
   recipients show <client_id>            Show one data recipient
   recipients set-redirects <client_id> <uri…>   Replace a recipient's redirect URIs
@@ -129,6 +130,12 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
         wait: { type: 'boolean' },
         name: { type: 'string' },
         'redirect-uri': { type: 'string', multiple: true },
+        description: { type: 'string' },
+        'logo-uri': { type: 'string' },
+        'terms-uri': { type: 'string' },
+        'client-uri': { type: 'string' },
+        country: { type: 'string' },
+        contact: { type: 'string', multiple: true },
         'access-token': { type: 'string' },
         store: { type: 'string' },
         connection: { type: 'string' },
@@ -306,6 +313,12 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
               name: values.name,
               ...(values.scope ? { scope: values.scope.flatMap((s) => s.split(/\s+/)).filter(Boolean) } : {}),
               ...(values['redirect-uri'] ? { redirect_uris: values['redirect-uri'] } : {}),
+              ...(values.description ? { description: values.description } : {}),
+              ...(values['logo-uri'] ? { logo_uri: values['logo-uri'] } : {}),
+              ...(values['terms-uri'] ? { terms_uri: values['terms-uri'] } : {}),
+              ...(values['client-uri'] ? { client_uri: values['client-uri'] } : {}),
+              ...(values.country ? { country: values.country } : {}),
+              ...(values.contact ? { contacts: values.contact } : {}),
             });
             print(recipient, () => fields(recipient));
             return 0;
@@ -315,7 +328,7 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
             print(recipients, () =>
               table(
                 recipients.map((r) => ({ ...r, redirect_uris: r.redirect_uris?.join(' ') })),
-                ['client_id', 'client_name', 'redirect_uris'],
+                ['client_id', 'name', 'redirect_uris'],
               ),
             );
             return 0;

@@ -12,6 +12,7 @@ import { type Faults, type FaultTarget, parseFault } from './faults.ts';
 import { bearer, HttpError, readFields, sendEmpty, sendJson } from './http.ts';
 import {
   REGISTRATION_STATUSES,
+  type RecipientProfile,
   type Registration,
   type RegistrationStatus,
   SandboxState,
@@ -60,14 +61,66 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
     return target;
   };
 
+  // Flinks' recipient fields: `name`, and `scope` as a space-delimited string in answers.
   const recipientView = (r: StoredClient, secret = false) => ({
     client_id: r.client_id,
     ...(secret ? { client_secret: r.client_secret } : {}),
-    client_name: r.client_name,
+    name: r.client_name,
+    scope: r.scope.join(' '),
     redirect_uris: r.redirect_uris,
-    scope: r.scope,
+    ...r.profile,
     created_at: r.created_at,
   });
+
+  const checkUri = (name: string, value: unknown): string => {
+    if (typeof value !== 'string' || !URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+      throw bad(`${name} must be an absolute http(s) URL`);
+    }
+    return value;
+  };
+
+  /** The profile fields present in a create or update body, checked. */
+  const profileOf = (body: Record<string, unknown>): RecipientProfile => {
+    const out: RecipientProfile = {};
+    for (const key of ['logo_uri', 'terms_uri', 'client_uri'] as const) {
+      if (body[key] !== undefined) out[key] = checkUri(key, body[key]);
+    }
+    if (body.description !== undefined) {
+      if (typeof body.description !== 'string' || body.description.length > 512) {
+        throw bad('description must be a string of at most 512 characters');
+      }
+      out.description = body.description;
+    }
+    if (body.country !== undefined) {
+      if (typeof body.country !== 'string' || !/^[A-Za-z]{2}$/.test(body.country)) {
+        throw bad('country must be an ISO 3166 alpha-2 code');
+      }
+      out.country = body.country.toUpperCase();
+    }
+    if (body.contacts !== undefined) {
+      const contacts = Array.isArray(body.contacts) ? body.contacts : [body.contacts];
+      if (!contacts.every((c) => typeof c === 'string' && c.length > 0 && c.length <= 256)) {
+        throw bad('contacts must be a list of e-mail addresses');
+      }
+      out.contacts = contacts as string[];
+    }
+    return out;
+  };
+
+  /** A recipient's data clusters, from a space-delimited string or a list. */
+  const scopeOf = (value: unknown): string[] => {
+    const scope = typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : list(value, 'scope');
+    const unknown = scope.filter((s) => !(DATA_CLUSTERS as readonly string[]).includes(s));
+    if (unknown.length) throw bad(`unknown data cluster(s): ${unknown.join(', ')}`, 'invalid_scope');
+    if (!scope.includes('ACCOUNT_BASIC')) throw bad('scope must include ACCOUNT_BASIC', 'invalid_scope');
+    return [...new Set(scope)];
+  };
+
+  const nameOf = (value: unknown): string => {
+    if (typeof value !== 'string' || !value.trim()) throw bad('name is required');
+    if (value.length > 256) throw bad('name must be at most 256 characters');
+    return value.trim();
+  };
 
   const registrationView = (r: Registration) => {
     const p = findProvider(r.provider_id) as SandboxProvider;
@@ -305,23 +358,20 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
       }
       if (method === 'POST') {
         const body = await readFields(req);
-        const name = body.name ?? body.client_name;
-        if (typeof name !== 'string' || !name.trim()) throw bad('name is required');
-        if (name.length > 256) throw bad('name must be at most 256 characters');
-        const scope = body.scope === undefined ? [...DATA_CLUSTERS] : list(body.scope, 'scope');
-        const unknown = scope.filter((s) => !(DATA_CLUSTERS as readonly string[]).includes(s));
-        if (unknown.length) throw bad(`unknown data cluster(s): ${unknown.join(', ')}`, 'invalid_scope');
-        if (!scope.includes('ACCOUNT_BASIC')) throw bad('scope must include ACCOUNT_BASIC', 'invalid_scope');
+        const name = nameOf(body.name);
+        const scope = body.scope === undefined ? [...DATA_CLUSTERS] : scopeOf(body.scope);
         const redirect_uris = body.redirect_uris === undefined ? [] : checkRedirectUris(body.redirect_uris);
+        const profile = profileOf(body);
         const recipient: StoredClient = {
           client_id: SandboxState.newRecipientId(),
           client_secret: SandboxState.newSecret(),
-          client_name: name.trim(),
+          client_name: name,
           kind: 'recipient',
           redirect_uris,
           scope,
           created_at: new Date().toISOString(),
           created_by: c.client.client_id,
+          ...(Object.keys(profile).length ? { profile } : {}),
         };
         state.putClient(recipient);
         // Flinks Capital is the test institution: a new recipient is ACTIVE with it at once, so it can
@@ -339,9 +389,26 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
         return true;
       }
       if (seg.length === 4 && method === 'PUT') {
+        // Replaces the fields the body names; the others stay.
         const body = await readFields(req);
-        if (body.redirect_uris === undefined) throw bad('redirect_uris is required');
-        target.redirect_uris = checkRedirectUris(body.redirect_uris);
+        const fields = [
+          'name',
+          'scope',
+          'redirect_uris',
+          'logo_uri',
+          'description',
+          'terms_uri',
+          'client_uri',
+        ];
+        if (![...fields, 'country', 'contacts'].some((f) => body[f] !== undefined)) {
+          throw bad(`name at least one field to change: ${fields.join(', ')}, country, contacts`);
+        }
+        const name = body.name === undefined ? target.client_name : nameOf(body.name);
+        const scope = body.scope === undefined ? target.scope : scopeOf(body.scope);
+        const redirect_uris =
+          body.redirect_uris === undefined ? target.redirect_uris : checkRedirectUris(body.redirect_uris);
+        const profile = { ...target.profile, ...profileOf(body) };
+        Object.assign(target, { client_name: name, scope, redirect_uris, profile });
         state.changed();
         sendJson(res, 200, recipientView(target));
         return true;

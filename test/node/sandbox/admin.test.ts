@@ -119,7 +119,10 @@ describe('sandbox recipients', { concurrency: true }, () => {
 
       const one = await _call(sb, 'GET', `/api/v1/recipients/${created.body.client_id}`, token);
       assert.equal(one.status, 200);
-      assert.equal(one.body.client_name, 'Érable Finance');
+      assert.equal(one.body.name, 'Érable Finance');
+      assert.equal(one.body.client_name, undefined, 'Flinks names it name');
+      assert.equal(typeof one.body.scope, 'string', 'scope is a space-delimited string');
+      assert.ok(one.body.scope.split(' ').includes('ACCOUNT_BASIC'));
       assert.equal(one.body.client_secret, undefined, 'the secret is shown only at creation and rotation');
       const all = await _call(sb, 'GET', '/api/v1/recipients', token);
       assert.ok(all.body.some((r: { client_id: string }) => r.client_id === created.body.client_id));
@@ -134,7 +137,7 @@ describe('sandbox recipients', { concurrency: true }, () => {
         scope: ['ACCOUNT_BASIC', 'ACCOUNT_DETAILED'],
         redirect_uris: ['https://basic.example/cb'],
       });
-      assert.deepEqual(created.body.scope, ['ACCOUNT_BASIC', 'ACCOUNT_DETAILED']);
+      assert.equal(created.body.scope, 'ACCOUNT_BASIC ACCOUNT_DETAILED');
       const base = { client_id: created.body.client_id, redirect_uri: 'https://basic.example/cb' };
       const refused = await fetch(_authorizeUrl(sb, { ...base, scope: 'ACCOUNT_BASIC TRANSACTIONS' }), {
         redirect: 'manual',
@@ -168,6 +171,11 @@ describe('sandbox recipients', { concurrency: true }, () => {
         [{ name: 'A', redirect_uris: ['not a url'] }, 'invalid_redirect_uri'],
         [{ name: 'A', redirect_uris: ['https://a.example/cb#frag'] }, 'invalid_redirect_uri'],
         [{ name: 'A', scope: ['ACCOUNT_BASIC', 'EVERYTHING'] }, 'invalid_scope'],
+        [{ name: 'A', scope: 'TRANSACTIONS' }, 'invalid_scope'],
+        [{ name: 'A', description: 'd'.repeat(513) }, 'invalid_request'],
+        [{ name: 'A', logo_uri: 'logo.png' }, 'invalid_request'],
+        [{ name: 'A', country: 'Canada' }, 'invalid_request'],
+        [{ client_name: 'A' }, 'invalid_request'],
       ];
       for (const [body, error] of cases) {
         const res = await _call(sb, 'POST', '/api/v1/recipients', token, body);
@@ -197,6 +205,46 @@ describe('sandbox recipients', { concurrency: true }, () => {
       });
       assert.equal(ok.status, 303);
       assert.match(ok.headers.get('location') ?? '', /^\/interaction\//);
+    }));
+
+  it("keeps Flinks' recipient profile fields, takes scope as a space-delimited string, and PUT changes only the fields sent", () =>
+    _withSandbox(async (sb) => {
+      const token = await _adminToken(sb);
+      const profile = {
+        logo_uri: 'https://maple.example/logo.png',
+        description: 'Budgets for Canadians',
+        terms_uri: 'https://maple.example/terms',
+        client_uri: 'https://maple.example',
+        country: 'CA',
+        contacts: ['ops@maple.example'],
+      };
+      const created = await _call(sb, 'POST', '/api/v1/recipients', token, {
+        name: 'Maple Budget',
+        scope: 'ACCOUNT_BASIC TRANSACTIONS',
+        ...profile,
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.scope, 'ACCOUNT_BASIC TRANSACTIONS');
+      assert.deepEqual(
+        { ...created.body, client_id: 0, client_secret: 0, created_at: 0 },
+        {
+          client_id: 0,
+          client_secret: 0,
+          created_at: 0,
+          name: 'Maple Budget',
+          scope: 'ACCOUNT_BASIC TRANSACTIONS',
+          redirect_uris: [],
+          ...profile,
+        },
+      );
+      const path = `/api/v1/recipients/${created.body.client_id}`;
+      const put = await _call(sb, 'PUT', path, token, { description: 'Budgets', name: 'Maple' });
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      assert.equal(put.body.name, 'Maple');
+      assert.equal(put.body.description, 'Budgets');
+      assert.equal(put.body.logo_uri, profile.logo_uri);
+      assert.equal(put.body.scope, 'ACCOUNT_BASIC TRANSACTIONS');
+      assert.equal((await _call(sb, 'PUT', path, token, {})).status, 400, 'an empty PUT changes nothing');
     }));
 
   it('rotates the secret: the new one works, the old one gets invalid_client', () =>

@@ -53,6 +53,15 @@ describe('admin client against the sandbox', () => {
     const updated = await client.setRedirectUris(created.client_id, ['https://maple.example/flinks']);
     assert.deepEqual(updated.redirect_uris, ['https://maple.example/flinks']);
 
+    const profile = await client.updateRecipient(created.client_id, {
+      description: 'Budgets for Canadians',
+      logo_uri: 'https://maple.example/logo.png',
+      contacts: ['ops@maple.example'],
+    });
+    assert.equal(profile.name, 'Maple Budget');
+    assert.equal(profile.description, 'Budgets for Canadians');
+    assert.deepEqual(profile.redirect_uris, ['https://maple.example/flinks'], 'fields not given stay');
+
     const rotated = await client.rotateSecret(created.client_id);
     assert.ok(rotated.client_secret && rotated.client_secret !== created.client_secret);
     const tokenWith = (secret: string) =>
@@ -63,6 +72,29 @@ describe('admin client against the sandbox', () => {
       }).getAccessToken();
     assert.ok(await tokenWith(rotated.client_secret));
     await assert.rejects(tokenWith(created.client_secret as string), /invalid_client/);
+  });
+
+  it("sends and reads recipients in Flinks' fields: name, space-delimited scope and the profile fields", async () => {
+    const client = admin();
+    const fields = {
+      logo_uri: 'https://erable.example/logo.svg',
+      description: 'Gestion de budget',
+      terms_uri: 'https://erable.example/terms',
+      client_uri: 'https://erable.example',
+      country: 'CA',
+      contacts: ['support@erable.example'],
+    };
+    const created = await client.createRecipient({
+      name: 'Érable Finance',
+      scope: ['ACCOUNT_BASIC', 'TRANSACTIONS'],
+      ...fields,
+    });
+    assert.equal(created.name, 'Érable Finance');
+    assert.equal(created.scope, 'ACCOUNT_BASIC TRANSACTIONS');
+    assert.equal(created.client_name, undefined);
+    const shown = await client.recipient(created.client_id);
+    for (const [key, value] of Object.entries(fields)) assert.deepEqual(shown[key], value, key);
+    assert.throws(() => client.createRecipient({ name: 'x', description: 'y'.repeat(513) }), TypeError);
   });
 
   it('requests registrations in both documented forms and waits until they are ACTIVE', async () => {

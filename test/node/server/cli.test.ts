@@ -131,11 +131,17 @@ describe('flinks-outbound CLI against the sandbox', () => {
           'CLI Co',
           '--redirect-uri',
           'https://cli.example/cb',
+          '--description',
+          'A CLI-made recipient',
+          '--contact',
+          'ops@cli.example',
           '--json',
         ])
       ).stdout,
     );
     assert.match(created.client_id, /^dc-/);
+    assert.equal(created.description, 'A CLI-made recipient');
+    assert.deepEqual(created.contacts, ['ops@cli.example']);
     const list = await run(['recipients', 'list']);
     assert.ok(list.stdout.includes(created.client_id));
     assert.ok(list.stdout.includes('CLI Co'));
