@@ -10,6 +10,19 @@ export interface Provider {
   [field: string]: unknown;
 }
 
+/** A provider's state for the caller in `/api/v2/providers`. */
+export type ProviderStatus = 'Activated' | 'Available' | 'PendingActivation' | 'Suspended' | (string & {});
+
+/** `GET /api/v2/providers` item. */
+export interface ProviderV2 extends Provider {
+  country?: string;
+  /** `Activated` when the caller can send customers to it. */
+  status?: ProviderStatus;
+  connectorName?: string;
+  /** FDX account types the bank holds, e.g. `['CHECKING', 'SAVINGS']`. */
+  availableAccountTypes?: string[];
+}
+
 /** `GET /api/v1/providers/{provider_id}`. */
 export interface ProviderDetails extends Provider {
   country?: string;
@@ -100,8 +113,11 @@ export interface AdminClient {
   readonly client_id: string;
   /** Providers: all of them for a Partner token, the ACTIVE ones for a Recipient token. */
   providers(): Promise<Provider[]>;
-  /** `GET /api/v2/providers`: the richer list with registration status. */
-  providersV2(params?: { country?: string }): Promise<Provider[]>;
+  /**
+   * `GET /api/v2/providers`: the richer list, with each provider's `status` for this client. `isEnabledForClient:
+   * true` keeps the ones it can use.
+   */
+  providersV2(params?: { country?: string; isEnabledForClient?: boolean }): Promise<ProviderV2[]>;
   provider(provider_id: number | string): Promise<ProviderDetails>;
   /**
    * Asks Flinks to register recipients with providers. `form: 'path'` (default) uses
@@ -265,8 +281,12 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     providers: async () =>
       list<Provider>(await call('GET', '/api/v1/providers', 'GET /providers'), 'providers'),
     providersV2: async (params = {}) =>
-      list<Provider>(
-        await call('GET', '/api/v2/providers', 'GET /v2/providers', undefined, { country: params.country }),
+      list<ProviderV2>(
+        await call('GET', '/api/v2/providers', 'GET /v2/providers', undefined, {
+          country: params.country,
+          isEnabledForClient:
+            params.isEnabledForClient === undefined ? undefined : String(params.isEnabledForClient),
+        }),
         'providers',
       ),
     provider: (provider_id) =>

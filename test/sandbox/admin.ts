@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
-import { DATA_CLUSTERS, findProvider, PROVIDERS, type SandboxProvider } from './data.ts';
+import { accountTypesOf, DATA_CLUSTERS, findProvider, PROVIDERS, type SandboxProvider } from './data.ts';
 import { type Faults, type FaultTarget, parseFault } from './faults.ts';
 import { bearer, HttpError, readFields, sendEmpty, sendJson } from './http.ts';
 import {
@@ -36,7 +36,46 @@ interface Caller {
 const bad = (description: string, error = 'invalid_request', status = 400) =>
   new HttpError(status, { error, error_description: description });
 
-export function createAdmin({ provider, state, faults, registrationAdvanceMs, redirectUriProblem }: Deps) {
+/** A bank's logo for the picker: its initials on a colour of its own. */
+function logoSvg(p: SandboxProvider): string {
+  const initials = p.name
+    .split(/\s+/)
+    .filter((w) => /^[A-Z]/.test(w))
+    .map((w) => w[0])
+    .join('')
+    .slice(0, 3);
+  const hue = (p.provider_id * 47) % 360;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" role="img" aria-label="${p.name.replace(/[<>&"]/g, '')}"><rect width="64" height="64" rx="12" fill="hsl(${hue} 55% 35%)"/><text x="32" y="40" font-family="sans-serif" font-size="22" font-weight="700" fill="#fff" text-anchor="middle">${initials}</text></svg>`;
+}
+
+function sendSvg(res: ServerResponse, svg: string): void {
+  res.writeHead(200, {
+    'content-type': 'image/svg+xml',
+    'cache-control': 'public, max-age=3600',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(svg);
+}
+
+export function createAdmin({
+  provider,
+  state,
+  faults,
+  url: publicUrl,
+  registrationAdvanceMs,
+  redirectUriProblem,
+}: Deps) {
+  /**
+   * A provider's `status` for the caller in `/api/v2/providers`: `Activated` once its registration is ACTIVE,
+   * `PendingActivation` while it is under review or being activated, `Available` with none.
+   */
+  const providerStatus = (clientId: string, p: SandboxProvider) => {
+    const registration = state.registration(clientId, p.provider_id)?.registration_status;
+    if (registration === 'ACTIVE') return 'Activated';
+    return registration ? 'PendingActivation' : 'Available';
+  };
+
   async function caller(req: IncomingMessage): Promise<Caller> {
     const token = bearer(req);
     if (!token) throw bad('missing Authorization: Bearer access token (client_credentials)', 'invalid_token');
@@ -269,17 +308,22 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
       const country = url.searchParams.get('country');
       if (country !== null && !/^[A-Za-z]{2}$/.test(country))
         throw bad('country must be an ISO 3166 alpha-2 code');
+      const enabled = url.searchParams.get('isEnabledForClient');
+      if (enabled !== null && enabled !== 'true' && enabled !== 'false')
+        throw bad('isEnabledForClient must be true or false');
       const rows = PROVIDERS.filter((p) => !country || p.country === country.toUpperCase())
-        .filter((p) => c.admin || state.isActive(c.client.client_id, p.provider_id))
         .map((p) => ({
           provider_id: p.provider_id,
           name: p.name,
           country: p.country,
           provider_url: p.provider_url,
+          logoUrl: `${publicUrl}/sandbox/logos/${p.provider_id}.svg`,
+          status: providerStatus(c.client.client_id, p),
+          connectorName: p.connectorName,
+          availableAccountTypes: accountTypesOf(p),
           scopes: p.scopes,
-          registration_status:
-            state.registration(c.client.client_id, p.provider_id)?.registration_status ?? null,
-        }));
+        }))
+        .filter((row) => enabled === null || (row.status === 'Activated') === (enabled === 'true'));
       sendJson(res, 200, rows);
       return true;
     }
@@ -485,6 +529,13 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
       if (!found) throw bad('no connection has this token', 'not_found', 404);
       await revokeConnection(found.grantId);
       sendEmpty(res, 204);
+      return true;
+    }
+    const logo = /^\/sandbox\/logos\/(\d+)\.svg$/.exec(path);
+    if (logo && method === 'GET') {
+      const p = findProvider(logo[1] as string);
+      if (!p) throw bad('no such provider', 'not_found', 404);
+      sendSvg(res, logoSvg(p));
       return true;
     }
     if (path === '/sandbox/state' && method === 'GET') {

@@ -17,6 +17,8 @@ export interface SandboxProvider {
   currency: 'CAD' | 'USD';
   /** What the bank can share; a request for a cluster it lacks is refused at /authorize. */
   scopes: DataCluster[];
+  /** The connector Flinks reaches the bank through (`/api/v2/providers`). */
+  connectorName: string;
   data_inventory: {
     accounts: boolean;
     transactions: boolean;
@@ -39,6 +41,7 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     provider_url: 'https://flinks.com',
     currency: 'CAD',
     scopes: ALL,
+    connectorName: 'FlinksCapitalFdx',
     data_inventory: inventory(),
   },
   {
@@ -48,6 +51,7 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     provider_url: 'https://banque-test.example.ca',
     currency: 'CAD',
     scopes: without('INVESTMENTS'),
+    connectorName: 'BanqueLaurentienneTestFdx',
     data_inventory: inventory({ investments: false }),
   },
   {
@@ -57,6 +61,7 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     provider_url: 'https://npcu.example.ca',
     currency: 'CAD',
     scopes: without('ACCOUNT_PAYMENTS'),
+    connectorName: 'NorthernPrairieFdx',
     data_inventory: inventory({ payment_networks: false }),
   },
   {
@@ -66,6 +71,7 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     provider_url: 'https://maritime-trust.example.ca',
     currency: 'CAD',
     scopes: without('STATEMENTS'),
+    connectorName: 'MaritimeTrustFdx',
     data_inventory: inventory({ loans: false }),
   },
   {
@@ -75,6 +81,7 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     provider_url: 'https://liberty-test-bank.example.com',
     currency: 'USD',
     scopes: without('INVESTMENTS', 'STATEMENTS'),
+    connectorName: 'LibertyTestBankFdx',
     data_inventory: inventory({ investments: false }),
   },
 ];
@@ -91,6 +98,17 @@ function inventory(
     customer: true,
     ...overrides,
   };
+}
+
+/** The FDX account types a customer can hold at the bank (`availableAccountTypes` of `/api/v2/providers`). */
+export function accountTypesOf(provider: SandboxProvider): string[] {
+  return [
+    'CHECKING',
+    'SAVINGS',
+    'LINEOFCREDIT',
+    ...(provider.data_inventory.loans ? ['MORTGAGE'] : []),
+    ...(provider.data_inventory.investments ? ['TFSA'] : []),
+  ];
 }
 
 export function findProvider(id: number | string): SandboxProvider | undefined {

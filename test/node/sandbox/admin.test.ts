@@ -40,23 +40,43 @@ describe('sandbox providers', { concurrency: true }, () => {
       assert.deepEqual(mine.body, [{ provider_id: 1000, name: 'Flinks Capital' }]);
     }));
 
-  it('filters /api/v2/providers by country, with the caller’s registration status', () =>
+  it('filters /api/v2/providers by country and isEnabledForClient, with status, connectorName and account types', () =>
     _withSandbox(async (sb) => {
-      const token = await _adminToken(sb);
+      const token = await _adminToken(sb, RECIPIENT);
       const ca = await _call(sb, 'GET', '/api/v2/providers?country=CA', token);
       assert.equal(ca.status, 200);
       assert.ok(ca.body.length >= 4);
       assert.ok(ca.body.every((p: { country: string }) => p.country === 'CA'));
-      assert.equal(ca.body[0].registration_status, 'ACTIVE');
-      const us = await _call(sb, 'GET', '/api/v2/providers?country=us', token);
-      assert.deepEqual(
-        us.body.map((p: { provider_id: number }) => p.provider_id),
-        [2000],
+      const capital = ca.body.find((p: { provider_id: number }) => p.provider_id === 1000);
+      assert.equal(capital.status, 'Activated');
+      assert.equal(typeof capital.connectorName, 'string');
+      assert.ok(capital.availableAccountTypes.includes('CHECKING'));
+      assert.match(capital.logoUrl, /^http:\/\/127\.0\.0\.1:\d+\/sandbox\/logos\/1000\.svg$/);
+      const logo = await fetch(capital.logoUrl);
+      assert.equal(logo.headers.get('content-type'), 'image/svg+xml');
+      assert.match(await logo.text(), /^<svg /);
+      assert.equal(ca.body.find((p: { provider_id: number }) => p.provider_id === 1001).status, 'Available');
+
+      const partner = await _adminToken(sb);
+      await _call(sb, 'POST', `/api/v1/recipients/providers/requests/${RECIPIENT.client_id}/1001`, partner);
+      const pending = await _call(sb, 'GET', '/api/v2/providers?country=CA', token);
+      assert.equal(
+        pending.body.find((p: { provider_id: number }) => p.provider_id === 1001).status,
+        'PendingActivation',
       );
-      assert.equal(us.body[0].registration_status, null);
-      const bad = await _call(sb, 'GET', '/api/v2/providers?country=Canada', token);
-      assert.equal(bad.status, 400);
-      assert.equal(bad.body.error, 'invalid_request');
+      const enabled = await _call(sb, 'GET', '/api/v2/providers?isEnabledForClient=true', token);
+      assert.deepEqual(
+        enabled.body.map((p: { provider_id: number }) => p.provider_id),
+        [1000],
+      );
+      const notEnabled = await _call(sb, 'GET', '/api/v2/providers?isEnabledForClient=false', token);
+      assert.ok(notEnabled.body.every((p: { status: string }) => p.status !== 'Activated'));
+      assert.ok(notEnabled.body.length >= 4);
+      for (const query of ['country=Canada', 'isEnabledForClient=yes']) {
+        const bad = await _call(sb, 'GET', `/api/v2/providers?${query}`, token);
+        assert.equal(bad.status, 400, query);
+        assert.equal(bad.body.error, 'invalid_request');
+      }
     }));
 
   it('describes one provider with its data inventory, 404 for an unknown one, 400 for a non-number', () =>

@@ -30,6 +30,12 @@ describe('admin client against the sandbox', () => {
     assert.ok(details.scopes?.includes('ACCOUNT_BASIC'));
     const canadian = await client.providersV2({ country: 'CA' });
     assert.ok(canadian.length > 0 && canadian.every((p) => p.country === 'CA'));
+    const enabled = await client.providersV2({ isEnabledForClient: true });
+    assert.deepEqual(
+      enabled.map((p) => [p.provider_id, p.status]),
+      [[1000, 'Activated']],
+    );
+    assert.ok(enabled[0]?.availableAccountTypes?.includes('SAVINGS'));
     await assert.rejects(client.provider(999_999), (error) => {
       assert.ok(isFlinksServerError(error, 'HTTP_ERROR'));
       assert.equal(error.status, 404);
