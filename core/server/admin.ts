@@ -28,7 +28,15 @@ export interface ProviderDetails extends Provider {
   country?: string;
   provider_url?: string;
   scopes?: string[];
-  data_inventory?: Record<string, unknown>;
+  /**
+   * FDX field paths the bank fills, per kind of data, e.g. `{ lightweight_accounts: ['depositAccount.accountId', …] }`.
+   */
+  data_inventory?: Partial<
+    Record<
+      'account' | 'customers' | 'detailed_accounts' | 'lightweight_accounts' | 'payments' | 'transactions',
+      string[]
+    >
+  >;
 }
 
 /** Registration lifecycle at Flinks: `PENDING_APPROVAL` → `PENDING_ACTIVATION` → `ACTIVE`. */

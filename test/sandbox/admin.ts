@@ -7,7 +7,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
-import { accountTypesOf, DATA_CLUSTERS, findProvider, PROVIDERS, type SandboxProvider } from './data.ts';
+import {
+  accountTypesOf,
+  DATA_CLUSTERS,
+  dataInventoryOf,
+  findProvider,
+  PROVIDERS,
+  type SandboxProvider,
+} from './data.ts';
 import { type Faults, type FaultTarget, parseFault } from './faults.ts';
 import { bearer, HttpError, readFields, sendEmpty, sendJson } from './http.ts';
 import {
@@ -342,7 +349,7 @@ export function createAdmin({
         country: p.country,
         provider_url: p.provider_url,
         scopes: p.scopes,
-        data_inventory: p.data_inventory,
+        data_inventory: dataInventoryOf(p),
       });
       return true;
     }

@@ -19,13 +19,11 @@ export interface SandboxProvider {
   scopes: DataCluster[];
   /** The connector Flinks reaches the bank through (`/api/v2/providers`). */
   connectorName: string;
-  data_inventory: {
-    accounts: boolean;
-    transactions: boolean;
+  /** What the bank offers besides accounts, transactions and the customer: drives the generated data. */
+  offers: {
     payment_networks: boolean;
     investments: boolean;
     loans: boolean;
-    customer: boolean;
   };
 }
 
@@ -42,7 +40,7 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     currency: 'CAD',
     scopes: ALL,
     connectorName: 'FlinksCapitalFdx',
-    data_inventory: inventory(),
+    offers: offers(),
   },
   {
     provider_id: 1001,
@@ -52,7 +50,7 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     currency: 'CAD',
     scopes: without('INVESTMENTS'),
     connectorName: 'BanqueLaurentienneTestFdx',
-    data_inventory: inventory({ investments: false }),
+    offers: offers({ investments: false }),
   },
   {
     provider_id: 1002,
@@ -62,7 +60,7 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     currency: 'CAD',
     scopes: without('ACCOUNT_PAYMENTS'),
     connectorName: 'NorthernPrairieFdx',
-    data_inventory: inventory({ payment_networks: false }),
+    offers: offers({ payment_networks: false }),
   },
   {
     provider_id: 1003,
@@ -72,7 +70,7 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     currency: 'CAD',
     scopes: without('STATEMENTS'),
     connectorName: 'MaritimeTrustFdx',
-    data_inventory: inventory({ loans: false }),
+    offers: offers({ loans: false }),
   },
   {
     provider_id: 2000,
@@ -82,22 +80,12 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     currency: 'USD',
     scopes: without('INVESTMENTS', 'STATEMENTS'),
     connectorName: 'LibertyTestBankFdx',
-    data_inventory: inventory({ investments: false }),
+    offers: offers({ investments: false }),
   },
 ];
 
-function inventory(
-  overrides: Partial<SandboxProvider['data_inventory']> = {},
-): SandboxProvider['data_inventory'] {
-  return {
-    accounts: true,
-    transactions: true,
-    payment_networks: true,
-    investments: true,
-    loans: true,
-    customer: true,
-    ...overrides,
-  };
+function offers(overrides: Partial<SandboxProvider['offers']> = {}): SandboxProvider['offers'] {
+  return { payment_networks: true, investments: true, loans: true, ...overrides };
 }
 
 /** The FDX account types a customer can hold at the bank (`availableAccountTypes` of `/api/v2/providers`). */
@@ -106,8 +94,8 @@ export function accountTypesOf(provider: SandboxProvider): string[] {
     'CHECKING',
     'SAVINGS',
     'LINEOFCREDIT',
-    ...(provider.data_inventory.loans ? ['MORTGAGE'] : []),
-    ...(provider.data_inventory.investments ? ['TFSA'] : []),
+    ...(provider.offers.loans ? ['MORTGAGE'] : []),
+    ...(provider.offers.investments ? ['TFSA'] : []),
   ];
 }
 
@@ -323,7 +311,7 @@ export function buildCustomer(
         interestRateType: 'VARIABLE',
         lastActivityDate: isoDate(asOf),
       },
-      paymentNetworks: provider.data_inventory.payment_networks
+      paymentNetworks: provider.offers.payment_networks
         ? [
             {
               bankId: provider.country === 'US' ? digits(r, 9) : `${institution}${transit}`,
@@ -396,7 +384,7 @@ export function buildCustomer(
     });
   }
 
-  if (provider.data_inventory.loans) {
+  if (provider.offers.loans) {
     const accountId = nextId('mtg');
     const original = int(r, 250, 700) * 1000;
     const principal = money(original * (0.45 + r() * 0.5));
@@ -432,7 +420,7 @@ export function buildCustomer(
     });
   }
 
-  if (provider.data_inventory.investments) {
+  if (provider.offers.investments) {
     const accountId = nextId('tfsa');
     const cash = money(r() * 2000);
     const holdings = [
@@ -712,4 +700,65 @@ export function statementPdf(
   pdf += offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
   pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(pdf, 'latin1');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Data inventory
+
+/** `data_inventory` of `GET /api/v1/providers/{id}`: the FDX field paths the bank fills, per kind of data. */
+export interface DataInventory {
+  account: string[];
+  customers: string[];
+  detailed_accounts: string[];
+  lightweight_accounts: string[];
+  payments: string[];
+  transactions: string[];
+}
+
+/** Dotted paths of the leaves of `value` (`[]` marks an array's items), e.g. `depositAccount.currency.currencyCode`. */
+function fieldPaths(value: unknown, prefix: string, out: Set<string>): Set<string> {
+  if (Array.isArray(value)) {
+    for (const item of value) fieldPaths(item, `${prefix}[]`, out);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, inner] of Object.entries(value))
+      fieldPaths(inner, prefix ? `${prefix}.${key}` : key, out);
+  } else if (prefix) out.add(prefix);
+  return out;
+}
+
+const inventories = new Map<number, DataInventory>();
+
+/**
+ * The bank's data inventory, read off the data it generates (so it never claims a field the sandbox does not
+ * fill): every field of a test customer's accounts, transactions, payment networks and customer record.
+ */
+export function dataInventoryOf(provider: SandboxProvider): DataInventory {
+  const cached = inventories.get(provider.provider_id);
+  if (cached) return cached;
+  const user = TEST_USERS[0] as TestUser;
+  const asOf = new Date(Date.UTC(2026, 0, 31));
+  const customer = buildCustomer('inventory', provider, user, asOf);
+  const sorted = (set: Set<string>) => [...set].sort();
+  const light = new Set<string>();
+  const detailed = new Set<string>();
+  const transactions = new Set<string>();
+  const payments = new Set<string>();
+  for (const account of customer.accounts) {
+    fieldPaths(wrapAccount(account, false), '', light);
+    fieldPaths(wrapAccount(account, true), '', detailed);
+    for (const t of buildTransactions(account, asOf).slice(0, 50)) fieldPaths(t.body, '', transactions);
+    if (account.paymentNetworks.length)
+      fieldPaths({ paymentNetworks: account.paymentNetworks }, '', payments);
+  }
+  const { accounts: _accounts, ...customerFields } = customer.body;
+  const inventory: DataInventory = {
+    account: sorted(detailed),
+    customers: sorted(fieldPaths(customerFields, '', new Set())),
+    detailed_accounts: sorted(detailed),
+    lightweight_accounts: sorted(light),
+    payments: sorted(payments),
+    transactions: sorted(transactions),
+  };
+  inventories.set(provider.provider_id, inventory);
+  return inventory;
 }

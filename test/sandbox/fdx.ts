@@ -329,7 +329,7 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
     }
     // payment-networks
     const bank = findProvider(a.connection.provider_id);
-    if (!bank?.data_inventory.payment_networks) {
+    if (!bank?.offers.payment_networks) {
       throw new FdxError(501, `provider ${a.connection.provider_id} does not offer payment networks`);
     }
     need(a, 'ACCOUNT_PAYMENTS', 'payment-networks');

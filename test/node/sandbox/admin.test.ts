@@ -85,10 +85,34 @@ describe('sandbox providers', { concurrency: true }, () => {
       const one = await _call(sb, 'GET', '/api/v1/providers/1002', token);
       assert.equal(one.status, 200);
       assert.equal(one.body.provider_id, 1002);
-      assert.equal(one.body.data_inventory.payment_networks, false);
+      const inventory = one.body.data_inventory;
+      assert.deepEqual(Object.keys(inventory).sort(), [
+        'account',
+        'customers',
+        'detailed_accounts',
+        'lightweight_accounts',
+        'payments',
+        'transactions',
+      ]);
+      for (const paths of Object.values(inventory) as string[][]) {
+        assert.ok(paths.every((path) => typeof path === 'string' && /^[A-Za-z]/.test(path)));
+      }
+      assert.ok(inventory.lightweight_accounts.includes('depositAccount.accountId'));
+      assert.ok(inventory.detailed_accounts.includes('depositAccount.currentBalance'));
+      assert.ok(!inventory.lightweight_accounts.includes('depositAccount.currentBalance'));
+      assert.ok(inventory.transactions.includes('depositTransaction.amount'));
+      assert.ok(inventory.customers.includes('name.first'));
+      assert.deepEqual(inventory.payments, [], 'provider 1002 has no payment networks');
       assert.ok(!one.body.scopes.includes('ACCOUNT_PAYMENTS'));
       const noInvest = await _call(sb, 'GET', '/api/v1/providers/1001', token);
-      assert.equal(noInvest.body.data_inventory.investments, false);
+      assert.ok(
+        !noInvest.body.data_inventory.detailed_accounts.some((p: string) => p.startsWith('investment')),
+      );
+      const capital = await _call(sb, 'GET', '/api/v1/providers/1000', token);
+      assert.ok(capital.body.data_inventory.payments.includes('paymentNetworks[].bankId'));
+      assert.ok(
+        capital.body.data_inventory.detailed_accounts.some((p: string) => p.startsWith('investment')),
+      );
       assert.equal((await _call(sb, 'GET', '/api/v1/providers/4242', token)).status, 404);
       assert.equal((await _call(sb, 'GET', '/api/v1/providers/abc', token)).status, 400);
     }));
