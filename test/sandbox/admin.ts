@@ -33,6 +33,8 @@ interface Deps {
   url: string;
   registrationAdvanceMs?: number;
   redirectUriProblem: (uri: unknown) => string | undefined;
+  /** The stored token behind a presented one (access tokens are JWTs), undefined for a forged JWT. */
+  tokenId: (token: string) => string | undefined;
 }
 
 interface Caller {
@@ -72,6 +74,7 @@ export function createAdmin({
   url: publicUrl,
   registrationAdvanceMs,
   redirectUriProblem,
+  tokenId,
 }: Deps) {
   /**
    * A provider's `status` for the caller in `/api/v2/providers`: `Activated` once its registration is ACTIVE,
@@ -86,7 +89,8 @@ export function createAdmin({
   async function caller(req: IncomingMessage): Promise<Caller> {
     const token = bearer(req);
     if (!token) throw bad('missing Authorization: Bearer access token (client_credentials)', 'invalid_token');
-    const cc = await provider.ClientCredentials.find(token);
+    const id = tokenId(token);
+    const cc = id === undefined ? undefined : await provider.ClientCredentials.find(id);
     const client = cc ? state.client(cc.clientId) : undefined;
     if (!cc || !client) throw bad('the access token is invalid or expired: get a new one', 'invalid_token');
     return { client, admin: cc.scopes.has('client:admin') };
@@ -244,7 +248,9 @@ export function createAdmin({
   }
 
   /** The connection (grant id) a token belongs to, for access and refresh tokens. */
-  async function grantOf(token: string): Promise<{ grantId: string; clientId: string } | undefined> {
+  async function grantOf(presented: string): Promise<{ grantId: string; clientId: string } | undefined> {
+    const token = tokenId(presented);
+    if (token === undefined) return undefined;
     const t =
       (await provider.AccessToken.find(token, { ignoreExpiration: true })) ??
       (await provider.RefreshToken.find(token, { ignoreExpiration: true }));
@@ -261,7 +267,8 @@ export function createAdmin({
     const token = bearer(req);
     if (token) {
       // The connection's own access token revokes it.
-      const at = await provider.AccessToken.find(token);
+      const id = tokenId(token);
+      const at = id === undefined ? undefined : await provider.AccessToken.find(id);
       if (!at?.grantId || !state.data.connections[at.grantId]) {
         throw bad(
           'the access token is invalid or expired: revoke with client credentials and token=',
@@ -514,7 +521,7 @@ export function createAdmin({
       if (typeof body.token !== 'string' || !body.token) throw bad('token is required');
       let found = false;
       for (const model of ['AccessToken', 'RefreshToken', 'ClientCredentials']) {
-        const entry = state.entry(model, body.token);
+        const entry = state.entry(model, tokenId(body.token) ?? '');
         if (entry) {
           // Expired as oidc-provider sees it (exp in the past) and, for refresh tokens, idle too long.
           // An hour back: oidc-provider accepts tokens up to its clockTolerance past exp.

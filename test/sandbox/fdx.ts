@@ -60,6 +60,8 @@ interface Deps {
   seed: string;
   asOf: Date;
   faults: Faults;
+  /** The stored token behind a presented access token (a JWT), undefined when it is not one of ours. */
+  tokenId: (token: string) => string | undefined;
 }
 
 interface Access {
@@ -73,7 +75,7 @@ interface Access {
 const DEFAULT_LIMIT = 25;
 const MAX_LIMIT = 1000;
 
-export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
+export function createFdx({ provider, state, seed, asOf, faults, tokenId }: Deps) {
   const customers = new Map<string, SandboxCustomer>();
   const transactions = new Map<string, SandboxTransaction[]>();
 
@@ -104,7 +106,8 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
   async function access(req: IncomingMessage): Promise<Access> {
     const token = bearer(req);
     if (!token) throw new FdxError(401, 'missing Authorization: Bearer access token', 400);
-    const at = await provider.AccessToken.find(token);
+    const id = tokenId(token);
+    const at = id === undefined ? undefined : await provider.AccessToken.find(id);
     if (!at) throw new FdxError(401, 'the access token is invalid or expired: get a new one', 400);
     const connection = at.grantId ? state.data.connections[at.grantId] : undefined;
     if (!connection) throw new FdxError(401, 'the access token is not one of a customer connection', 400);
@@ -341,6 +344,9 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
   }
 
   return {
+    /** The FDX customerId of a test user at a bank: the `sub` of the connection's access tokens. */
+    customerIdOf: (providerId: number, username: string): string =>
+      customerOf(providerId, username)?.customerId ?? `${providerId}:${username}`,
     async handle(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<boolean> {
       if (path !== '/api/fdx/5' && !path.startsWith('/api/fdx/5/')) return false;
       const correlation = String(

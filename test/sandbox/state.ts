@@ -72,6 +72,8 @@ export interface StateData {
   registrations: Registration[];
   connections: Record<string, Connection>;
   oidc: Record<string, Record<string, StoredEntry>>;
+  /** The private JWK that signs access tokens (and the JWKS). */
+  signing_key?: JsonWebKey;
 }
 
 export class SandboxState {
