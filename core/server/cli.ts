@@ -7,6 +7,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isLoopback } from '../src/config.ts';
 import type { FdxAccount, FdxTransaction } from '../src/fdx.ts';
 import { createAdminClient, type Registration } from './admin.ts';
 import { createConnections } from './connections.ts';
@@ -24,6 +25,8 @@ Commands
   provider <provider_id>                 Show one provider
   register <provider_id…>                Ask Flinks to register you (or --recipient) with providers
   registrations                          Show registration statuses (--all for every recipient)
+  sandbox advance [provider_id…]         Sandbox only: move registrations on a status (--recipient, --to STATUS),
+                                         as Flinks' reviewers do by hand
   recipients create --name <name>        Create a data recipient (--scope, --redirect-uri, --contact: repeatable;
                                          --description, --logo-uri, --terms-uri, --client-uri, --country)
   recipients list                        List data recipients
@@ -128,6 +131,7 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
         recipient: { type: 'string', multiple: true },
         form: { type: 'string' },
         wait: { type: 'boolean' },
+        to: { type: 'string' },
         name: { type: 'string' },
         'redirect-uri': { type: 'string', multiple: true },
         description: { type: 'string' },
@@ -272,7 +276,19 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
           return 0;
         }
         const targets = recipient_ids?.length ? recipient_ids : [client.client_id];
+        // Flinks reviews each request by hand: say so, instead of polling in silence for what can be days.
+        stderr.write(
+          'Waiting for Flinks to review the registration by hand (PENDING_APPROVAL, then PENDING_ACTIVATION, then ' +
+            'ACTIVE); this can take days. Ctrl+C stops waiting; `flinks-outbound registrations` shows the status later.\n',
+        );
+        if (isLoopback(new URL(baseUrl()))) {
+          const recipients = recipient_ids?.length ? ` --recipient ${recipient_ids.join(',')}` : '';
+          stderr.write(
+            `This is a local sandbox: no one reviews it. Advance it from another terminal with\n  flinks-outbound sandbox advance ${provider_ids.join(' ')}${recipients} --to ACTIVE\n`,
+          );
+        }
         const results: Registration[] = [];
+        let last = '';
         for (const client_id of targets) {
           results.push(
             ...(await client.waitForActive({
@@ -280,17 +296,56 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
               client_id,
               interval_ms: Number(env.FLINKS_POLL_MS ?? 5000),
               onStatus: (registrations) => {
-                if (!json) {
-                  stderr.write(
-                    `${registrations.map((r) => `${r.client_id} ${r.provider_id}: ${r.registration_status}`).join(', ')}\n`,
-                  );
-                }
+                const line = registrations
+                  .map((r) => `${r.client_id} ${r.provider_id}: ${r.registration_status}`)
+                  .join(', ');
+                if (!json && line !== last) stderr.write(`${line}\n`);
+                last = line;
               },
             })),
           );
         }
         print(results, () =>
           table(results, ['client_id', 'provider_id', 'provider_name', 'registration_status']),
+        );
+        return 0;
+      }
+      case 'sandbox': {
+        // Sandbox-only: what Flinks' reviewers do by hand, so a registration can be walked to ACTIVE locally.
+        const [action, ...rest] = args;
+        if (action !== 'advance') throw new UsageError('sandbox needs advance <provider_id…>.');
+        const to = values.to;
+        if (to !== undefined && !['PENDING_APPROVAL', 'PENDING_ACTIVATION', 'ACTIVE'].includes(to)) {
+          throw new UsageError('--to must be PENDING_APPROVAL, PENDING_ACTIVATION or ACTIVE.');
+        }
+        const provider_ids = rest.length ? ids(rest) : [undefined];
+        const recipients = values.recipient?.flatMap((r) => r.split(',')).filter(Boolean) ?? [undefined];
+        const doFetch = environment.fetch ?? globalThis.fetch;
+        const advanced: Registration[] = [];
+        for (const client_id of recipients) {
+          for (const provider_id of provider_ids) {
+            const response = await doFetch(`${baseUrl()}/sandbox/registrations/advance`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json' },
+              body: JSON.stringify({ client_id, provider_id, to }),
+            });
+            const answer = (await response.json().catch(() => undefined)) as
+              | Registration[]
+              | { error_description?: string }
+              | undefined;
+            if (!response.ok || !Array.isArray(answer)) {
+              const why = answer && !Array.isArray(answer) ? `: ${answer.error_description}` : '';
+              throw new FlinksServerError(
+                'HTTP_ERROR',
+                `POST /sandbox/registrations/advance failed with HTTP ${response.status}${why} (is ${baseUrl()} the sandbox?).`,
+                { status: response.status },
+              );
+            }
+            advanced.push(...answer);
+          }
+        }
+        print(advanced, () =>
+          table(advanced, ['client_id', 'provider_id', 'provider_name', 'registration_status']),
         );
         return 0;
       }

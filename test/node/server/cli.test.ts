@@ -182,6 +182,58 @@ describe('flinks-outbound CLI against the sandbox', () => {
     assert.equal(bad.code, 2);
   });
 
+  it('register --wait says Flinks reviews by hand and how to advance the sandbox, which stays PENDING_APPROVAL until told', async () => {
+    const quiet = await startSandbox();
+    try {
+      const env = { ...baseEnv(), FLINKS_BASE_URL: quiet.url, FLINKS_POLL_MS: '20' };
+      const { client_id } = json(
+        (await run(['recipients', 'create', '--name', 'Wait Co', '--json'], env)).stdout,
+      );
+      let stderr = '';
+      let polls = 0;
+      const waiting = main(['register', '1001', '--recipient', client_id, '--wait'], {
+        env,
+        stdout: { write: () => true },
+        stderr: {
+          write: (text: string) => {
+            stderr += text;
+            return true;
+          },
+          isTTY: false,
+        },
+        fetch: ((input: RequestInfo | URL, init?: RequestInit) => {
+          if (String(input).includes('/providers/requests')) polls++;
+          return fetch(input, init);
+        }) as typeof fetch,
+      });
+      while (polls < 8) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.match(stderr, /Waiting for Flinks to review the registration by hand/);
+      assert.match(
+        stderr,
+        new RegExp(`flinks-outbound sandbox advance 1001 --recipient ${client_id} --to ACTIVE`),
+      );
+      assert.equal(
+        stderr.match(/PENDING_APPROVAL/g)?.length,
+        2,
+        'one status line (and the notice), not one per poll',
+      );
+      const status = json((await run(['registrations', '--client', client_id, '--json'], env)).stdout);
+      assert.equal(
+        status.find((r: { provider_id: number }) => r.provider_id === 1001).registration_status,
+        'PENDING_APPROVAL',
+      );
+      const advanced = await run(
+        ['sandbox', 'advance', '1001', '--recipient', client_id, '--to', 'ACTIVE'],
+        env,
+      );
+      assert.equal(advanced.code, 0, advanced.stderr);
+      assert.match(advanced.stdout, /1001.*ACTIVE/);
+      assert.equal(await waiting, 0);
+    } finally {
+      await quiet.close();
+    }
+  });
+
   it('lists accounts and pages through transactions with progress', async () => {
     const env = { FLINKS_ACCESS_TOKEN: tokens.access_token };
     const accounts = json((await run(['accounts', '--details', '--json'], env)).stdout);
