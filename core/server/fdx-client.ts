@@ -139,7 +139,8 @@ function pathId(name: string, value: string): string {
 
 /**
  * Creates a typed FDX v5 client for one connection's access token: accounts, transactions (with paging), customer
- * and payment networks. Retries 429/503 honouring `Retry-After`, limits each call in time, and throws
+ * and payment networks. Retries 429/503, FDX 1207 (429 or 422) and 500/502 honouring `Retry-After`, limits each
+ * call in time, and throws
  * {@link FdxError} (with `fdx_code`, `status` and `correlation_id`) for FDX error answers.
  */
 export function createFdxClient(options: FdxClientOptions): FdxClient {
@@ -188,14 +189,32 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
   };
 
   type Next = { href: string; offset?: never } | { href?: never; offset: string | number };
-  /** The next page's URL or offset, or undefined on the last page. */
-  const nextOf = (page: {
-    page?: { nextOffset?: string | number };
-    links?: { next?: { href: string } };
-  }): Next | undefined => {
-    if (page.links?.next?.href) return { href: page.links.next.href };
+  /**
+   * The next page's URL or offset, or undefined on the last page. `links.next.href` is followed when it is relative
+   * or on the API's host or a Flinks host (the access token goes with it); otherwise `page.nextOffset`, an opaque
+   * cursor handed back as it came, is used on the same path.
+   */
+  const nextOf = (
+    page: {
+      page?: { nextOffset?: string | number };
+      links?: { next?: { href: string } };
+    },
+    what: string,
+  ): Next | undefined => {
+    const href = page.links?.next?.href;
     const offset = page.page?.nextOffset;
-    return offset === undefined || offset === null || offset === '' ? undefined : { offset };
+    const hasOffset = offset !== undefined && offset !== null && offset !== '';
+    if (typeof href === 'string' && href) {
+      const target = URL.canParse(href) ? new URL(href) : undefined;
+      if (!target || http.mayFollow(target)) return { href };
+      if (!hasOffset) {
+        throw new FlinksServerError(
+          ServerErrorCode.INVALID_RESPONSE,
+          `${what}: links.next.href is on ${target.origin}, neither the API's host nor a Flinks host, and there is no page.nextOffset to use instead.`,
+        );
+      }
+    }
+    return hasOffset ? { offset } : undefined;
   };
 
   async function* pages<
@@ -211,7 +230,7 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
     const seen = new Set<string>();
     for (;;) {
       yield current;
-      const next = nextOf(current);
+      const next = nextOf(current, what);
       if (!next) return;
       const key = next.href ?? String(next.offset);
       // A server that loops would otherwise page forever.

@@ -60,6 +60,8 @@ interface Deps {
   seed: string;
   asOf: Date;
   faults: Faults;
+  /** The sandbox's origin: links.next.href is absolute on it. */
+  url: string;
   /** The stored token behind a presented access token (a JWT), undefined when it is not one of ours. */
   tokenId: (token: string) => string | undefined;
 }
@@ -73,9 +75,26 @@ interface Access {
 }
 
 const DEFAULT_LIMIT = 25;
+
+/** An opaque paging cursor: clients must hand back `nextOffset` as it came, never build one. */
+function cursorOf(offset: number): string {
+  return Buffer.from(`fdx-cursor:${offset}`).toString('base64url');
+}
+
+/** The position of a cursor this sandbox issued; FDX 401 for anything else (a number included). */
+function cursorOffset(cursor: string): number {
+  const match = /^fdx-cursor:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match || cursorOf(Number(match[1])) !== cursor) {
+    throw new FdxError(
+      401,
+      'offset must be the nextOffset of a previous page, as it came (an opaque cursor)',
+    );
+  }
+  return Number(match[1]);
+}
 const MAX_LIMIT = 1000;
 
-export function createFdx({ provider, state, seed, asOf, faults, tokenId }: Deps) {
+export function createFdx({ provider, state, seed, asOf, faults, url: publicUrl, tokenId }: Deps) {
   const customers = new Map<string, SandboxCustomer>();
   const transactions = new Map<string, SandboxTransaction[]>();
 
@@ -139,39 +158,37 @@ export function createFdx({ provider, state, seed, asOf, faults, tokenId }: Deps
   const paging = (url: URL, defaultLimit: number) => {
     const offsetRaw = url.searchParams.get('offset');
     const limitRaw = url.searchParams.get('limit');
-    const offset = offsetRaw === null || offsetRaw === '' ? 0 : Number(offsetRaw);
+    const offset = offsetRaw === null || offsetRaw === '' ? 0 : cursorOffset(offsetRaw);
     const limit = limitRaw === null || limitRaw === '' ? defaultLimit : Number(limitRaw);
-    if (!Number.isInteger(offset) || offset < 0)
-      throw new FdxError(401, 'offset must be a non-negative integer');
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       throw new FdxError(401, `limit must be an integer from 1 to ${MAX_LIMIT}`);
     }
     return { offset, limit };
   };
 
-  /** One page of `items`, FDX-style: page.nextOffset/totalElements and links.next.href. */
+  /**
+   * One page of `items`, FDX-style: `page.nextOffset` (an opaque cursor, as Flinks' are) with `totalElements`, and
+   * `links.next.href` / `links.prev.href` as absolute URLs on this host, as Flinks sends them.
+   */
   const page = <T>(url: URL, items: T[], defaultLimit: number) => {
     const { offset, limit } = paging(url, defaultLimit);
     if (offset > 0 && offset >= items.length) {
-      throw new FdxError(1107, `offset ${offset} is past the last of ${items.length} items`);
+      throw new FdxError(1107, `offset is past the last of ${items.length} items`);
     }
     const slice = items.slice(offset, offset + limit);
     const next = offset + limit < items.length ? offset + limit : undefined;
+    const link = (at: number) => {
+      const href = new URL(url.pathname + url.search, publicUrl);
+      if (at > 0) href.searchParams.set('offset', cursorOf(at));
+      else href.searchParams.delete('offset');
+      href.searchParams.set('limit', String(limit));
+      return { href: href.href };
+    };
     const links: Record<string, { href: string }> = {};
-    if (next !== undefined) {
-      const href = new URL(url.pathname + url.search, 'http://x');
-      href.searchParams.set('offset', String(next));
-      href.searchParams.set('limit', String(limit));
-      links.next = { href: href.pathname + href.search };
-    }
-    if (offset > 0) {
-      const href = new URL(url.pathname + url.search, 'http://x');
-      href.searchParams.set('offset', String(Math.max(0, offset - limit)));
-      href.searchParams.set('limit', String(limit));
-      links.prev = { href: href.pathname + href.search };
-    }
+    if (next !== undefined) links.next = link(next);
+    if (offset > 0) links.prev = link(Math.max(0, offset - limit));
     return {
-      page: { ...(next !== undefined ? { nextOffset: String(next) } : {}), totalElements: items.length },
+      page: { ...(next !== undefined ? { nextOffset: cursorOf(next) } : {}), totalElements: items.length },
       links,
       slice,
     };

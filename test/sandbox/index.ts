@@ -417,7 +417,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const oidcCallback = provider.callback();
   const interactions = createInteractions({ provider, state, seed, asOf, parseLang });
-  const fdx = createFdx({ provider, state, seed, asOf, faults, tokenId: signer.tokenId });
+  const fdx = createFdx({ provider, state, seed, asOf, faults, url, tokenId: signer.tokenId });
   const admin = createAdmin({
     provider,
     state,

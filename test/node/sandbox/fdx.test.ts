@@ -79,7 +79,7 @@ describe('sandbox FDX accounts', { concurrency: true }, () => {
       assert.equal(bad.body.code, '401');
     }));
 
-  it('pages accounts with offset/limit to the end: nextOffset, totalElements and links.next.href', () =>
+  it('pages accounts to the end with opaque nextOffset cursors, totalElements and absolute links.next.href', () =>
     _withSandbox(async (sb) => {
       const token = await _all(sb);
       const seen: string[] = [];
@@ -92,8 +92,12 @@ describe('sandbox FDX accounts', { concurrency: true }, () => {
         seen.push(...res.body.accounts.map((a: Json) => inner(a).accountId));
         pages += 1;
         if (res.body.page.nextOffset !== undefined) {
-          assert.equal(res.body.page.nextOffset, String(seen.length));
-          path = res.body.links.next.href;
+          assert.equal(typeof res.body.page.nextOffset, 'string');
+          assert.doesNotMatch(res.body.page.nextOffset, /^\d+$/, 'an opaque cursor, not a number');
+          const next = new URL(res.body.links.next.href);
+          assert.equal(next.origin, sb.url, 'links.next.href is absolute on the API host');
+          assert.equal(next.searchParams.get('offset'), res.body.page.nextOffset);
+          path = `${next.pathname}${next.search}`;
         } else {
           assert.equal(res.body.links.next, undefined);
           path = undefined;
@@ -101,12 +105,21 @@ describe('sandbox FDX accounts', { concurrency: true }, () => {
       }
       assert.equal(pages, 3);
       assert.equal(new Set(seen).size, 5);
-      for (const q of ['offset=-1', 'limit=0', 'limit=abc', 'limit=1001']) {
+      for (const q of [
+        'offset=-1',
+        'offset=2',
+        'offset=bm90LWEtY3Vyc29y',
+        'limit=0',
+        'limit=abc',
+        'limit=1001',
+      ]) {
         const res = await _fdx(sb, `accounts?${q}`, token);
         assert.equal(res.status, 400, q);
         assert.equal(res.body.code, '401');
       }
-      const past = await _fdx(sb, 'accounts?offset=50', token);
+      const cursor = (await _fdx(sb, 'accounts?limit=4', token)).body.page.nextOffset;
+      const one = inner((await _fdx(sb, 'accounts', token)).body.accounts[0]).accountId;
+      const past = await _fdx(sb, `accounts?accountIds=${one}&offset=${cursor}`, token);
       assert.equal(past.status, 404);
       assert.equal(past.body.code, '1107');
     }));
@@ -243,7 +256,9 @@ describe('sandbox FDX statements', { concurrency: true }, () => {
       const first = await _fdx(sb, `accounts/${id}/statements?limit=10`, token);
       assert.equal(first.status, 200, JSON.stringify(first.body));
       assert.equal(first.body.page.totalElements, 24);
-      assert.equal(first.body.page.nextOffset, '10');
+      assert.equal(typeof first.body.page.nextOffset, 'string');
+      const second = await _fdx(sb, first.body.links.next.href, token);
+      assert.equal(second.body.statements.length, 10);
       const s = first.body.statements[0];
       assert.equal(s.accountId, id);
       assert.match(s.statementDate, /^\d{4}-\d{2}-\d{2}$/);

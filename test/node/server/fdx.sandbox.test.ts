@@ -122,6 +122,25 @@ describe('FDX client against the sandbox', () => {
     });
   });
 
+  it('retries FDX 1207 sent as HTTP 422 and a 500 on a read, but not a 422 of another FDX code', async () => {
+    await control(sandbox, 'faults', { kind: 'fdx_1207_422', target: 'fdx', count: 1 });
+    await control(sandbox, 'faults', { kind: 'fdx_500', target: 'fdx', count: 1 });
+    const counter = countingFetch();
+    const client = fdx({ fetch: counter.fetch, sleep: async () => {} });
+    assert.ok((await client.accounts()).accounts.length > 0);
+    assert.equal(counter.count('/api/fdx/5/accounts'), 3);
+    const loc = (await client.accounts()).accounts.find((a) => 'locAccount' in a) as
+      | { locAccount: { accountId: string } }
+      | undefined;
+    assert.ok(loc);
+    await assert.rejects(client.paymentNetworks(loc.locAccount.accountId), (error) => {
+      assert.ok(error instanceof FdxError);
+      assert.deepEqual([error.status, error.fdx_code], [422, 704]);
+      return true;
+    });
+    assert.equal(counter.count(`/api/fdx/5/accounts/${loc.locAccount.accountId}/payment-networks`), 1);
+  });
+
   it('gives up on a call after its time limit', async () => {
     await control(sandbox, 'faults', { kind: 'slow', target: 'fdx', count: 1, delay_ms: 1500 });
     await assert.rejects(fdx({ timeout_ms: 300 }).customer(), (error) => {
