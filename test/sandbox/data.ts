@@ -73,7 +73,18 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     offers: offers({ loans: false }),
   },
   {
+    // Flinks' own examples use provider 2000 for NBC (National Bank of Canada).
     provider_id: 2000,
+    name: 'NBC',
+    country: 'CA',
+    provider_url: 'https://www.nbc.ca',
+    currency: 'CAD',
+    scopes: ALL,
+    connectorName: 'NbcFdx',
+    offers: offers(),
+  },
+  {
+    provider_id: 3000,
     name: 'Liberty Test Bank',
     country: 'US',
     provider_url: 'https://liberty-test-bank.example.com',
@@ -95,7 +106,7 @@ export function accountTypesOf(provider: SandboxProvider): string[] {
     'SAVINGS',
     'LINEOFCREDIT',
     ...(provider.offers.loans ? ['MORTGAGE'] : []),
-    ...(provider.offers.investments ? ['TFSA'] : []),
+    ...(provider.offers.investments ? ['TAXFREESAVINGSACCOUNT'] : []),
   ];
 }
 
@@ -288,6 +299,8 @@ export function buildCustomer(
     const institution = String(int(r, 1, 999)).padStart(3, '0');
     const transit = digits(r, 5);
     const number = digits(r, 7);
+    // Canada's EFT routing number is 0 + institution + transit; a US one is a 9-digit ABA number.
+    const routing = provider.country === 'US' ? digits(r, 9) : `0${institution}${transit}`;
     accounts.push({
       accountId,
       category: 'DEPOSIT_ACCOUNT',
@@ -303,6 +316,11 @@ export function buildCustomer(
         currency: { currencyCode: currency },
       },
       details: {
+        accountNumber: number,
+        routingTransitNumber: routing,
+        balanceType: 'ASSET',
+        transferIn: true,
+        transferOut: true,
         currentBalance: balance,
         availableBalance: money(balance - (type === 'CHECKING' ? int(r, 0, 150) : 0)),
         balanceAsOf: asOfIso,
@@ -314,7 +332,7 @@ export function buildCustomer(
       paymentNetworks: provider.offers.payment_networks
         ? [
             {
-              bankId: provider.country === 'US' ? digits(r, 9) : `${institution}${transit}`,
+              bankId: provider.country === 'US' ? routing : `${institution}${transit}`,
               identifier: number,
               identifierType: 'ACCOUNT_NUMBER',
               type: provider.country === 'US' ? 'US_ACH' : 'CA_ACSS',
@@ -369,6 +387,7 @@ export function buildCustomer(
         currency: { currencyCode: currency },
       },
       details: {
+        balanceType: 'LIABILITY',
         creditLine,
         availableCredit: money(creditLine - used),
         currentBalance: used,
@@ -403,6 +422,7 @@ export function buildCustomer(
         currency: { currencyCode: currency },
       },
       details: {
+        balanceType: 'LIABILITY',
         principalBalance: principal,
         originalPrincipal: original,
         balanceAsOf: asOfIso,
@@ -432,12 +452,12 @@ export function buildCustomer(
       const unitPrice = money(15 + r() * 120);
       return {
         holdingId: `${accountId}-${h.symbol}`,
-        securityId: h.symbol,
-        securityIdType: 'TICKER',
+        // FDX 5.2 has no TICKER security id type: the ticker goes in symbol.
+        symbol: h.symbol,
         holdingName: h.name,
         holdingType: 'MUTUALFUND',
         units,
-        unitPrice,
+        currentUnitPrice: unitPrice,
         marketValue: money(units * unitPrice),
         currency: { currencyCode: currency },
       };
@@ -449,7 +469,7 @@ export function buildCustomer(
       basic: {
         accountId,
         accountCategory: 'INVESTMENT_ACCOUNT',
-        accountType: 'TFSA',
+        accountType: 'TAXFREESAVINGSACCOUNT',
         accountNumberDisplay: display(),
         productName: french ? 'CELI autogéré' : 'Self-directed TFSA',
         nickname: french ? 'CELI' : 'TFSA',
@@ -458,6 +478,7 @@ export function buildCustomer(
         currency: { currencyCode: currency },
       },
       details: {
+        balanceType: 'ASSET',
         currentValue: value,
         availableCashBalance: cash,
         balanceAsOf: asOfIso,
@@ -551,7 +572,13 @@ export function buildTransactions(account: SandboxAccount, asOf: Date): SandboxT
   const wrapper = TX_WRAPPER[account.category];
   const type = account.basic.accountType;
   let n = 0;
-  const add = (day: number, description: string, amount: number, memo: 'DEBIT' | 'CREDIT', extra = {}) => {
+  const add = (
+    day: number,
+    description: string,
+    amount: number,
+    memo: 'DEBIT' | 'CREDIT',
+    transactionType: string,
+  ) => {
     const time = day + int(r, 7 * 3600, 22 * 3600) * 1000;
     n += 1;
     const pending = end - day < 2 * 86400000 && memo === 'DEBIT' && r() < 0.5;
@@ -566,8 +593,8 @@ export function buildTransactions(account: SandboxAccount, asOf: Date): SandboxT
           description,
           debitCreditMemo: memo,
           amount: money(amount),
+          transactionType,
           status: pending ? 'PENDING' : 'POSTED',
-          ...extra,
         },
       },
     });
@@ -576,40 +603,48 @@ export function buildTransactions(account: SandboxAccount, asOf: Date): SandboxT
     const d = new Date(day);
     const dom = d.getUTCDate();
     if (account.category === 'DEPOSIT_ACCOUNT' && type === 'CHECKING') {
-      if (dom === 1 || dom === 15) add(day, 'Payroll deposit / Dépôt de paie', 1800 + r() * 900, 'CREDIT');
+      if (dom === 1 || dom === 15)
+        add(day, 'Payroll deposit / Dépôt de paie', 1800 + r() * 900, 'CREDIT', 'DIRECTDEPOSIT');
       if (dom === 3) {
         const [name, lo, hi] = pick(r, BILLS);
-        add(day, `${name} — bill payment`, lo + r() * (hi - lo), 'DEBIT');
+        add(day, `${name} — bill payment`, lo + r() * (hi - lo), 'DEBIT', 'BILLPAYMENT');
       }
       if (dom === 20 && d.getUTCMonth() % 3 === 0)
-        add(day, 'GST/HST credit — Canada', 80 + r() * 40, 'CREDIT');
+        add(day, 'GST/HST credit — Canada', 80 + r() * 40, 'CREDIT', 'DIRECTDEPOSIT');
       const count = r() < 0.55 ? int(r, 1, 2) : 0;
       for (let i = 0; i < count; i++) {
         const [name, lo, hi] = pick(r, DEBITS);
-        add(day, name, lo + r() * (hi - lo), 'DEBIT');
+        add(day, name, lo + r() * (hi - lo), 'DEBIT', 'POSDEBIT');
       }
       if (r() < 0.03)
-        add(day, `Interac e-Transfer from ${pick(r, [...FIRST_EN, ...FIRST_FR])}`, 20 + r() * 300, 'CREDIT');
+        add(
+          day,
+          `Interac e-Transfer from ${pick(r, [...FIRST_EN, ...FIRST_FR])}`,
+          20 + r() * 300,
+          'CREDIT',
+          'TRANSFER',
+        );
     } else if (account.category === 'DEPOSIT_ACCOUNT') {
-      if (dom === 2) add(day, 'Transfer from chequing / Virement', 100 + r() * 400, 'CREDIT');
-      if (dom === 28) add(day, 'Interest / Intérêts', 2 + r() * 30, 'CREDIT');
-      if (r() < 0.3) add(day, 'Online transfer to chequing', 20 + r() * 200, 'DEBIT');
-      if (r() < 0.25) add(day, 'Interac e-Transfer received', 15 + r() * 250, 'CREDIT');
+      if (dom === 2) add(day, 'Transfer from chequing / Virement', 100 + r() * 400, 'CREDIT', 'TRANSFER');
+      if (dom === 28) add(day, 'Interest / Intérêts', 2 + r() * 30, 'CREDIT', 'INTEREST');
+      if (r() < 0.3) add(day, 'Online transfer to chequing', 20 + r() * 200, 'DEBIT', 'TRANSFER');
+      if (r() < 0.25) add(day, 'Interac e-Transfer received', 15 + r() * 250, 'CREDIT', 'TRANSFER');
     } else if (account.category === 'LOC_ACCOUNT') {
-      if (r() < 0.25) add(day, pick(r, DEBITS)[0], 20 + r() * 400, 'DEBIT');
-      if (dom === 10) add(day, 'Payment — thank you / Paiement', 100 + r() * 500, 'CREDIT');
-      if (dom === 25) add(day, 'Interest charge', 10 + r() * 60, 'DEBIT');
-      if (r() < 0.2) add(day, 'Cash advance', 40 + r() * 200, 'DEBIT');
+      if (r() < 0.25) add(day, pick(r, DEBITS)[0], 20 + r() * 400, 'DEBIT', 'WITHDRAWAL');
+      if (dom === 10) add(day, 'Payment — thank you / Paiement', 100 + r() * 500, 'CREDIT', 'PAYMENT');
+      if (dom === 25) add(day, 'Interest charge', 10 + r() * 60, 'DEBIT', 'INTEREST');
+      if (r() < 0.2) add(day, 'Cash advance', 40 + r() * 200, 'DEBIT', 'WITHDRAWAL');
     } else if (account.category === 'LOAN_ACCOUNT') {
       if (dom === 1 || dom === 15)
-        add(day, 'Mortgage payment / Versement hypothécaire', 900 + r() * 300, 'CREDIT');
-      if (dom === 28) add(day, 'Interest / Intérêts', 600 + r() * 200, 'DEBIT');
-      if (r() < 0.2) add(day, 'Property tax instalment', 80 + r() * 150, 'DEBIT');
+        add(day, 'Mortgage payment / Versement hypothécaire', 900 + r() * 300, 'CREDIT', 'PAYMENT');
+      if (dom === 28) add(day, 'Interest / Intérêts', 600 + r() * 200, 'DEBIT', 'INTEREST');
+      if (r() < 0.2) add(day, 'Property tax instalment', 80 + r() * 150, 'DEBIT', 'FEE');
     } else {
-      if (dom === 5) add(day, 'Contribution / Cotisation', 250 + r() * 250, 'CREDIT');
-      if (r() < 0.3) add(day, `Buy ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 100 + r() * 900, 'DEBIT');
-      if (r() < 0.15) add(day, `Dividend ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 5 + r() * 60, 'CREDIT');
-      if (r() < 0.1) add(day, `Sell ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 100 + r() * 700, 'CREDIT');
+      if (dom === 5) add(day, 'Contribution / Cotisation', 250 + r() * 250, 'CREDIT', 'CONTRIBUTION');
+      if (r() < 0.3) add(day, `Buy ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 100 + r() * 900, 'DEBIT', 'PURCHASED');
+      if (r() < 0.15)
+        add(day, `Dividend ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 5 + r() * 60, 'CREDIT', 'DIVIDEND');
+      if (r() < 0.1) add(day, `Sell ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 100 + r() * 700, 'CREDIT', 'SOLD');
     }
   }
   out.sort((a, b) => a.time - b.time);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Sandbox } from '../../sandbox/index.ts';
+import { SANDBOX_PROVIDERS, type Sandbox } from '../../sandbox/index.ts';
 import { _connect, _fdx, _token, _withSandbox, RECIPIENT } from './_sandbox.ts';
 
 const ALL_SCOPES =
@@ -122,6 +122,54 @@ describe('sandbox FDX accounts', { concurrency: true }, () => {
       const past = await _fdx(sb, `accounts?accountIds=${one}&offset=${cursor}`, token);
       assert.equal(past.status, 404);
       assert.equal(past.body.code, '1107');
+    }));
+
+  it('speaks FDX 5.2: deposit numbers, balanceType, transfer flags, TAXFREESAVINGSACCOUNT, symbol and currentUnitPrice, transactionType', () =>
+    _withSandbox(async (sb) => {
+      const token = await _all(sb);
+      const { body } = await _fdx(sb, 'accounts?resultType=details', token);
+      // The first account of each kind (the chequing account first among deposits).
+      const kinds = Object.fromEntries(
+        body.accounts.map((a: Json) => [Object.keys(a)[0], inner(a)]).reverse(),
+      );
+      const deposit = kinds.depositAccount;
+      assert.match(deposit.accountNumber, /^\d{7}$/);
+      assert.match(deposit.routingTransitNumber, /^0\d{8}$/, 'Canada: 0 + institution + transit');
+      assert.equal(deposit.balanceType, 'ASSET');
+      assert.deepEqual([deposit.transferIn, deposit.transferOut], [true, true]);
+      assert.equal(kinds.locAccount.balanceType, 'LIABILITY');
+      assert.equal(kinds.loanAccount.balanceType, 'LIABILITY');
+      const tfsa = kinds.investmentAccount;
+      assert.equal(tfsa.accountType, 'TAXFREESAVINGSACCOUNT');
+      for (const holding of tfsa.holdings) {
+        assert.match(holding.symbol, /^[A-Z]{3}$/);
+        assert.equal(typeof holding.currentUnitPrice, 'number');
+        assert.notEqual(holding.securityIdType, 'TICKER');
+        assert.equal(holding.unitPrice, undefined);
+      }
+      const light = await _fdx(sb, 'accounts', token);
+      assert.equal(inner(light.body.accounts[0]).accountNumber, undefined, 'numbers only in details');
+      const types = new Set<string>();
+      for (const [kind, account] of Object.entries(kinds) as [string, Json][]) {
+        const page = await _fdx(sb, `accounts/${account.accountId}/transactions?limit=200`, token);
+        for (const t of page.body.transactions) types.add(`${kind}:${inner(t).transactionType}`);
+      }
+      assert.ok(
+        types.has('depositAccount:POSDEBIT') && types.has('depositAccount:DIRECTDEPOSIT'),
+        [...types].join(),
+      );
+      assert.ok(
+        types.has('loanAccount:PAYMENT') && types.has('investmentAccount:CONTRIBUTION'),
+        [...types].join(),
+      );
+      assert.ok(![...types].some((t) => t.endsWith(':undefined')), 'every transaction has a transactionType');
+      const root = await (await fetch(`${sb.url}/`)).json();
+      assert.deepEqual(
+        root.providers.find((p: Json) => p.provider_id === 2000),
+        { provider_id: 2000, name: 'NBC' },
+        "provider 2000 is NBC, as in Flinks' examples",
+      );
+      assert.equal(SANDBOX_PROVIDERS.find((p) => p.provider_id === 2000)?.country, 'CA');
     }));
 
   it('filters by accountIds, returns one account by id, and 701 for an account not in the consent', () =>
@@ -413,8 +461,8 @@ describe('sandbox FDX protocol details', { concurrency: true }, () => {
       );
       const frAccounts = await _fdx(sb, 'accounts', fr.access_token);
       assert.match(inner(frAccounts.body.accounts[0]).productName, /Compte chèques/);
-      await _activate(sb, 2000);
-      const us = await _connect(sb, { provider_id: '2000', scope: 'ACCOUNT_BASIC' });
+      await _activate(sb, 3000);
+      const us = await _connect(sb, { provider_id: '3000', scope: 'ACCOUNT_BASIC' });
       const usAccounts = await _fdx(sb, 'accounts', us.access_token);
       assert.deepEqual(inner(usAccounts.body.accounts[0]).currency, { currencyCode: 'USD' });
     }));
