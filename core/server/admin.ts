@@ -1,4 +1,4 @@
-import { FlinksServerError, ServerErrorCode } from './errors.ts';
+import { FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
 import { createHttp, type HttpOptions, type HttpResult } from './http.ts';
 import type { TokenEndpointOptions } from './token-endpoint.ts';
 import { createTokenManager, type TokenManager } from './token-manager.ts';
@@ -98,7 +98,14 @@ export interface AdminClientOptions extends HttpOptions {
   client_auth?: TokenEndpointOptions['client_auth'];
   body_format?: TokenEndpointOptions['body_format'];
   issuer?: string;
-  /** Default `client:admin`. */
+  /**
+   * Whose credentials these are, which sets the token's scope: `partner` (default) asks for `client:admin`, which
+   * Flinks grants only to a Partner (all providers, recipients, registrations); `recipient` asks for no scope, as a
+   * Data Recipient must (Flinks refuses it `client:admin` with `invalid_scope`): its token reads the providers it
+   * is ACTIVE with.
+   */
+  role?: 'partner' | 'recipient';
+  /** The client-credentials scope, overriding the one `role` sets. */
   scope?: string;
 }
 
@@ -214,6 +221,13 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
+/** The client-credentials scope of a role: `client:admin` for a Partner, none for a Data Recipient. */
+function scopeOf(role: AdminClientOptions['role']): string | undefined {
+  if (role === undefined || role === 'partner') return 'client:admin';
+  if (role === 'recipient') return undefined;
+  throw new TypeError('role must be "partner" or "recipient".');
+}
+
 /**
  * Creates the Partner's administration client (scope `client:admin`): providers, registration with providers and
  * its statuses, and Data Recipients (create, list, redirect URIs, secret rotation). A token Flinks refuses (400/401)
@@ -228,7 +242,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       token_url: options.token_url ?? new URL('/api/v1/token', http.base).href,
       client_id: options.client_id as string,
       client_secret: options.client_secret as string,
-      scope: options.scope ?? 'client:admin',
+      scope: options.scope ?? scopeOf(options.role),
       ...(options.client_auth ? { client_auth: options.client_auth } : {}),
       ...(options.body_format ? { body_format: options.body_format } : {}),
       ...(options.issuer ? { issuer: options.issuer } : {}),
@@ -237,6 +251,23 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       ...(options.now ? { now: options.now } : {}),
     });
   const root = http.base.pathname.replace(/\/+$/, '');
+  /** A Data Recipient's credentials asked for `client:admin`: say which option fixes it. */
+  const explainScope = (error: unknown): never => {
+    if (
+      isFlinksServerError(error, ServerErrorCode.TOKEN_REQUEST_FAILED) &&
+      error.oauth_error === 'invalid_scope' &&
+      !options.tokens &&
+      options.scope === undefined &&
+      options.role !== 'recipient'
+    ) {
+      throw new FlinksServerError(
+        ServerErrorCode.TOKEN_REQUEST_FAILED,
+        `${error.message} These look like a Data Recipient's credentials, which Flinks refuses client:admin: pass role: 'recipient'.`,
+        { cause: error, ...(error.status ? { status: error.status } : {}), oauth_error: 'invalid_scope' },
+      );
+    }
+    throw error;
+  };
   const now = options.now ?? Date.now;
 
   const call = async <T>(
@@ -255,7 +286,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    let token = await tokens.getAccessToken();
+    let token = await tokens.getAccessToken().catch(explainScope);
     let result = await http.send(target, init(token));
     if (result.response.status === 400 || result.response.status === 401) {
       // Flinks answers 400 to an expired or invalid token: drop it and try once more with a new one.

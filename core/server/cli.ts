@@ -44,6 +44,8 @@ Configuration (flags win over the environment)
   --fdx-url <url>         FLINKS_FDX_URL       default <base-url>/api/fdx/5
   --client-auth <m>       client_secret_post (default) or client_secret_basic
   --body-format <f>       json (default, as Flinks documents) or form
+  --role <r>              FLINKS_ROLE          partner (default: token scope client:admin) or recipient (no scope;
+                                               providers then lists the ones you are ACTIVE with)
   --scope <scope>         token: the scope to ask for (default client:admin); recipients create: repeatable
 
 Data access (accounts, transactions) needs a customer's consent, so one of:
@@ -131,6 +133,7 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
         recipient: { type: 'string', multiple: true },
         form: { type: 'string' },
         wait: { type: 'boolean' },
+        role: { type: 'string' },
         to: { type: 'string' },
         name: { type: 'string' },
         'redirect-uri': { type: 'string', multiple: true },
@@ -195,7 +198,14 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
     };
     const admin = () => {
       const base = baseUrl();
-      const tokens = createTokenManager({ ...credentials(), scope: 'client:admin' });
+      const role = values.role ?? env.FLINKS_ROLE ?? 'partner';
+      if (role !== 'partner' && role !== 'recipient')
+        throw new UsageError('--role must be partner or recipient.');
+      // A Partner's token has client:admin; a Data Recipient may ask for no scope at all.
+      const tokens = createTokenManager({
+        ...credentials(),
+        ...(role === 'partner' ? { scope: 'client:admin' } : {}),
+      });
       return createAdminClient({
         base_url: base,
         tokens,

@@ -100,7 +100,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     token_url: options.tokenUrl,
     client_id: options.client_id,
     client_secret: options.client_secret,
-    scope: '',
+    role: 'recipient',
   });
 
   const attributes = (mode: string, picker: boolean) =>

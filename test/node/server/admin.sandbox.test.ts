@@ -43,6 +43,26 @@ describe('admin client against the sandbox', () => {
     });
   });
 
+  it("reads a Data Recipient's providers with role: 'recipient' (no scope), and says so when it is missing", async () => {
+    const partner = admin();
+    const created = await partner.createRecipient({ name: 'Providers reader' });
+    const credentials = { client_id: created.client_id, client_secret: created.client_secret as string };
+    const mine = await admin({ ...credentials, role: 'recipient' }).providers();
+    assert.deepEqual(
+      mine.map((p) => p.provider_id),
+      [1000],
+      'only the providers it is ACTIVE with',
+    );
+    assert.ok((await partner.providers()).length > 1, 'a partner (client:admin) sees them all');
+    await assert.rejects(admin(credentials).providers(), (error) => {
+      assert.ok(isFlinksServerError(error, 'TOKEN_REQUEST_FAILED'));
+      assert.equal(error.oauth_error, 'invalid_scope');
+      assert.match(error.message, /role: 'recipient'/);
+      return true;
+    });
+    assert.throws(() => admin({ role: 'admin' as 'partner' }), /role must be/);
+  });
+
   it('creates a recipient, lists and shows it, replaces its redirect URIs and rotates its secret', async () => {
     const client = admin();
     const created = await client.createRecipient({

@@ -121,6 +121,20 @@ describe('flinks-outbound CLI against the sandbox', () => {
     assert.equal(json(one.stdout).name, 'Flinks Capital');
   });
 
+  it("lists a Data Recipient's providers with --role recipient", async () => {
+    const env = { FLINKS_CLIENT_ID: data.client_id, FLINKS_CLIENT_SECRET: data.client_secret };
+    const mine = await run(['providers', '--role', 'recipient', '--json'], env);
+    assert.equal(mine.code, 0, mine.stderr);
+    assert.deepEqual(
+      json(mine.stdout).map((p: { provider_id: number }) => p.provider_id),
+      [1000],
+    );
+    const refused = await run(['providers'], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /invalid_scope/);
+    assert.equal((await run(['providers', '--role', 'admin'])).code, 2);
+  });
+
   it('manages recipients: create, list, show, set-redirects, rotate-secret', async () => {
     const created = json(
       (
