@@ -43,5 +43,11 @@ export {
 export { createFileTokenStore } from './file-store.ts';
 export { type AccessTokenSource, type HttpOptions, parseRetryAfter } from './http.ts';
 export { toNodeHandler, toWebRequest, writeWebResponse } from './node.ts';
+export {
+  createProvidersHandler,
+  type PickerProvider,
+  type ProvidersHandlerOptions,
+  toPickerProviders,
+} from './providers.ts';
 export { DEFAULT_TOKEN_TIMEOUT_MS, type TokenEndpointOptions, type Tokens } from './token-endpoint.ts';
 export { createTokenManager, type TokenManager, type TokenManagerOptions } from './token-manager.ts';
