@@ -23,6 +23,8 @@ export interface Connection {
   /** Epoch milliseconds. */
   created_at: number;
   updated_at: number;
+  /** The partner's own data about the connection (its customer id, a label, …): kept across reconnects. */
+  metadata?: Record<string, unknown>;
 }
 
 /**
@@ -40,7 +42,11 @@ export interface TokenStore {
 /** An in-memory {@link TokenStore}: for tests and single-process demos; everything is lost on restart. */
 export function createMemoryTokenStore(): TokenStore & { list(): Connection[] } {
   const records = new Map<string, Connection>();
-  const copy = (c: Connection): Connection => ({ ...c, tokens: { ...c.tokens } });
+  const copy = (c: Connection): Connection => ({
+    ...c,
+    tokens: { ...c.tokens },
+    ...(c.metadata ? { metadata: structuredClone(c.metadata) } : {}),
+  });
   return {
     get: (id) => {
       const record = records.get(id);
@@ -83,7 +89,23 @@ export interface Connections {
     provider_id: string;
     correlation_id?: string;
     id?: string;
+    metadata?: Record<string, unknown>;
   }): Promise<Connection>;
+  /**
+   * Renews connection `id` with the tokens of a new consent (the `onTokens` context of an exchange for the same
+   * bank): it becomes active again and keeps its id, `created_at` and `metadata` (merged with `input.metadata`).
+   * Throws `CONNECTION_NOT_FOUND` for an unknown id and `PROVIDER_MISMATCH` when the consent is for another bank.
+   * Check first that the customer asking owns `id`.
+   */
+  reconnect(
+    id: string,
+    input: {
+      tokens: Tokens;
+      provider_id: string;
+      correlation_id?: string;
+      metadata?: Record<string, unknown>;
+    },
+  ): Promise<Connection>;
   get(id: string): Promise<Connection | undefined>;
   list(): Promise<Connection[]>;
   delete(id: string): Promise<void>;
@@ -207,7 +229,7 @@ export function createConnections(options: ConnectionsOptions): Connections {
 
   return {
     store,
-    async save({ tokens, provider_id, correlation_id, id }) {
+    async save({ tokens, provider_id, correlation_id, id, metadata }) {
       if (typeof tokens?.access_token !== 'string') throw new TypeError('tokens must be a token response.');
       const at = now();
       const connection: Connection = {
@@ -218,9 +240,31 @@ export function createConnections(options: ConnectionsOptions): Connections {
         status: 'active',
         created_at: at,
         updated_at: at,
+        ...(metadata === undefined ? {} : { metadata: { ...metadata } }),
       };
       await store.set(connection);
       return connection;
+    },
+    async reconnect(id, { tokens, provider_id, correlation_id, metadata }) {
+      if (typeof tokens?.access_token !== 'string') throw new TypeError('tokens must be a token response.');
+      const connection = await load(id);
+      if (String(provider_id) !== String(connection.provider_id)) {
+        throw new FlinksServerError(
+          ServerErrorCode.PROVIDER_MISMATCH,
+          `Connection ${id} is with provider ${connection.provider_id}, but the new consent is for provider ${provider_id}: connect that bank as a new connection, or send the customer to provider ${connection.provider_id}.`,
+        );
+      }
+      const merged = metadata === undefined ? connection.metadata : { ...connection.metadata, ...metadata };
+      const renewed: Connection = {
+        ...connection,
+        ...(correlation_id === undefined ? {} : { correlation_id }),
+        tokens: { ...tokens },
+        status: 'active',
+        updated_at: now(),
+        ...(merged === undefined ? {} : { metadata: merged }),
+      };
+      await store.set(renewed);
+      return renewed;
     },
     get: async (id) => store.get(id),
     list: async () => {

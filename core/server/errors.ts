@@ -31,6 +31,8 @@ export const ServerErrorCode = {
   REAUTHORIZATION_REQUIRED: 'REAUTHORIZATION_REQUIRED',
   /** No tokens are stored for this connection id. */
   CONNECTION_NOT_FOUND: 'CONNECTION_NOT_FOUND',
+  /** A reconnect's new consent is for another bank than the connection's. */
+  PROVIDER_MISMATCH: 'PROVIDER_MISMATCH',
   /** A Flinks API answered with an unexpected HTTP status (see `status`). */
   HTTP_ERROR: 'HTTP_ERROR',
   /** A Flinks API answered 2xx with a body that is not the expected JSON. */

@@ -289,6 +289,60 @@ describe('connections against the sandbox', () => {
     assert.equal((await connections.get(id))?.status, 'reauthorization_required');
   });
 
+  it('reconnects a connection marked for re-consent with a new consent for the same bank, keeping its id and metadata', async () => {
+    let clock = 1_000_000;
+    const connections = createConnections({
+      token_url: sandbox.tokenUrl,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      fdx_base_url: sandbox.fdxUrl,
+      now: () => clock,
+    });
+    const first = await connect(sandbox, client);
+    const saved = await connections.save({
+      tokens: first,
+      provider_id: '1000',
+      metadata: { customer: 'cust-42', label: 'Main bank' },
+    });
+    await control(sandbox, 'connections/revoke', { token: first.access_token });
+    await assert.rejects(connections.fdx(saved.id).accounts(), /connect the bank again/);
+    assert.equal((await connections.get(saved.id))?.status, 'reauthorization_required');
+
+    clock += 60_000;
+    const second = await connect(sandbox, client);
+    const renewed = await connections.reconnect(saved.id, {
+      tokens: second,
+      provider_id: '1000',
+      correlation_id: 'c0ffee00-0000-4000-8000-000000000000',
+      metadata: { label: 'Chequing' },
+    });
+    assert.equal(renewed.id, saved.id);
+    assert.equal(renewed.status, 'active');
+    assert.equal(renewed.created_at, saved.created_at);
+    assert.equal(renewed.updated_at, clock);
+    assert.deepEqual(renewed.metadata, { customer: 'cust-42', label: 'Chequing' });
+    assert.deepEqual(await connections.get(saved.id), renewed);
+    assert.ok((await connections.fdx(saved.id).accounts()).accounts.length > 0, 'the new consent reads data');
+  });
+
+  it("refuses to reconnect with another bank's consent (PROVIDER_MISMATCH) or an unknown id", async () => {
+    const connections = createConnections({
+      token_url: sandbox.tokenUrl,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
+    const own = await connect(sandbox, client);
+    const { id } = await connections.save({ tokens: own, provider_id: '1000' });
+    await assert.rejects(connections.reconnect(id, { tokens: own, provider_id: '1002' }), (error) => {
+      assert.ok(isFlinksServerError(error, 'PROVIDER_MISMATCH'));
+      return true;
+    });
+    assert.equal((await connections.get(id))?.tokens.access_token, own.access_token, 'unchanged');
+    await assert.rejects(connections.reconnect('nope', { tokens: own, provider_id: '1000' }), (error) =>
+      isFlinksServerError(error, 'CONNECTION_NOT_FOUND'),
+    );
+  });
+
   it('throws CONNECTION_NOT_FOUND for an unknown id', async () => {
     const connections = createConnections({
       token_url: sandbox.tokenUrl,
