@@ -146,6 +146,20 @@ async function toServerError(error: unknown, url: string, timeout: number): Prom
       },
     );
   }
+  if (
+    error instanceof oauth.OperationProcessingError &&
+    error.code === oauth.RESPONSE_IS_NOT_JSON &&
+    error.cause instanceof Response &&
+    !error.cause.ok
+  ) {
+    // An error page (a wrong token_url's 404, a proxy's 502): keep its status, it says what to fix.
+    const status = error.cause.status;
+    return new FlinksServerError(
+      ServerErrorCode.TOKEN_REQUEST_FAILED,
+      `The token endpoint ${url} answered HTTP ${status} without a JSON body${status === 404 || status === 405 ? ': check token_url' : ''}.`,
+      { cause: redactedCause(error), status },
+    );
+  }
   if (isAbort(error)) {
     return new FlinksServerError(
       ServerErrorCode.TIMEOUT,

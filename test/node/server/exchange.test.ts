@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import {
   createExchangeHandler,
   type ExchangeHandlerOptions,
+  type FlinksServerError,
   toNodeHandler,
 } from '../../../core/server/index.ts';
 import {
@@ -150,6 +151,22 @@ describe('createExchangeHandler', () => {
     assertNoSecrets(text);
     assert.equal(errors.length, 1);
     assertNoSecrets(`${errors[0]?.message} ${JSON.stringify(errors[0])} ${String(errors[0]?.stack)}`);
+  });
+
+  it("keeps the status of an error page without JSON (a wrong token_url's 404) and says what to check", async () => {
+    const { handle, errors } = handler({}, () => ({
+      status: 404,
+      body: 'Not Found',
+      headers: { 'Content-Type': 'text/html' },
+    }));
+    const { status, body, text } = await answer(await handle(post(exchangeBody())));
+    assert.equal(status, 502);
+    assert.equal(body.error, 'TOKEN_REQUEST_FAILED');
+    assert.match(String(body.message), /HTTP 404/);
+    assertNoSecrets(text);
+    const flinks = errors[0]?.cause as FlinksServerError;
+    assert.equal(flinks.status, 404, "Flinks' status is kept on the cause");
+    assert.match(flinks.message, /check token_url/);
   });
 
   it('does not leak tokens from a malformed token response into errors', async () => {
