@@ -11,7 +11,7 @@ import { isLoopback } from '../src/config.ts';
 import type { FdxAccount, FdxTransaction } from '../src/fdx.ts';
 import { createAdminClient, type Registration } from './admin.ts';
 import { createConnections } from './connections.ts';
-import { FlinksServerError } from './errors.ts';
+import { FdxError, FlinksServerError } from './errors.ts';
 import { createFdxClient, type FdxClient } from './fdx-client.ts';
 import { createFileTokenStore } from './file-store.ts';
 import type { TokenEndpointOptions } from './token-endpoint.ts';
@@ -171,8 +171,17 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
         );
       return value;
     };
-    const baseUrl = () =>
-      setting(values['base-url'], 'FLINKS_BASE_URL', 'The Flinks API host').replace(/\/+$/, '');
+    const baseUrl = () => {
+      const value = setting(values['base-url'], 'FLINKS_BASE_URL', 'The Flinks API host').replace(/\/+$/, '');
+      // The CLI adds /api/v1 and /api/fdx/5 itself: a path here doubles them and every call answers 404.
+      if (URL.canParse(value) && new URL(value).pathname !== '/') {
+        const url = new URL(value);
+        throw new UsageError(
+          `The base URL must not include a path: use ${url.origin}, not ${value} (the CLI adds /api/v1 and /api/fdx/5).`,
+        );
+      }
+      return value;
+    };
     const credentials = (): TokenEndpointOptions => {
       const clientAuth = values['client-auth'];
       if (
@@ -504,6 +513,13 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
       const extra = [
         error.oauth_error && `Flinks error: ${error.oauth_error}`,
         'fdx_code' in error && error.fdx_code !== undefined && `FDX code: ${error.fdx_code}`,
+        error instanceof FdxError &&
+          error.missing_scopes &&
+          `Missing scope: the customer did not consent to ${error.missing_scopes.join(' or ')}; connect again with scope including it.`,
+        error instanceof FdxError &&
+          !error.missing_scopes &&
+          error.fdx_code === 602 &&
+          'The consent is revoked or expired: connect the bank again.',
         'correlation_id' in error && error.correlation_id && `ob-correlation-id: ${error.correlation_id}`,
       ].filter(Boolean);
       stderr.write(

@@ -248,6 +248,25 @@ describe('flinks-outbound CLI against the sandbox', () => {
     }
   });
 
+  it('names the scope the customer did not consent to when a data call answers FDX 602', async () => {
+    const basic = await connect(sandbox, data, { scope: 'ACCOUNT_BASIC' });
+    const env = { FLINKS_ACCESS_TOKEN: basic.access_token };
+    const accounts = json((await run(['accounts', '--json'], env)).stdout);
+    const id = accounts.find((a: object) => 'depositAccount' in a)?.depositAccount.accountId;
+    const refused = await run(['transactions', id], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /FDX code: 602/);
+    assert.match(refused.stderr, /Missing scope: the customer did not consent to TRANSACTIONS/);
+    const details = await run(['accounts', '--details'], env);
+    assert.match(details.stderr, /did not consent to ACCOUNT_DETAILED/);
+  });
+
+  it('says the base URL must not include a path', async () => {
+    const result = await run(['providers'], { FLINKS_BASE_URL: `${sandbox.url}/api/v1` });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /base URL must not include a path: use http:\/\/127\.0\.0\.1:\d+,/);
+  });
+
   it('lists accounts and pages through transactions with progress', async () => {
     const env = { FLINKS_ACCESS_TOKEN: tokens.access_token };
     const accounts = json((await run(['accounts', '--details', '--json'], env)).stdout);
