@@ -278,21 +278,16 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     query?: Record<string, string | undefined>,
   ): Promise<T> => {
     const target = http.url(`${root}${path}`, query);
-    const init = (token: string) => ({
-      method,
-      headers: {
-        Authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    const result = await http.sendAuthorized(
+      target,
+      {
+        method,
+        ...(body === undefined
+          ? {}
+          : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    let token = await tokens.getAccessToken().catch(explainScope);
-    let result = await http.send(target, init(token));
-    if (result.response.status === 400 || result.response.status === 401) {
-      // Flinks answers 400 to an expired or invalid token: drop it and try once more with a new one.
-      token = await tokens.getAccessToken({ rejected: token });
-      result = await http.send(target, init(token));
-    }
+      (options) => tokens.getAccessToken(options).catch(explainScope),
+    );
     if (!result.response.ok) {
       throw new FlinksServerError(
         ServerErrorCode.HTTP_ERROR,

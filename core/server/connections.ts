@@ -1,6 +1,6 @@
 import { FdxError, FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
 import { createFdxClient, type FdxClient } from './fdx-client.ts';
-import { createHttp, type HttpOptions } from './http.ts';
+import { createHttp, type HttpOptions, type HttpResult } from './http.ts';
 import {
   checkEndpointUrl,
   createTokenEndpoint,
@@ -279,16 +279,11 @@ export function createConnections(options: ConnectionsOptions): Connections {
     async revoke(id) {
       const connection = await load(id);
       if (connection.status === 'active') {
-        const send = async (token: string) =>
-          revokeHttp.send(revokeUrl, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
-        let result: Awaited<ReturnType<typeof send>> | undefined;
+        let result: HttpResult | undefined;
         try {
-          let token = await getAccessToken(id);
-          result = await send(token);
-          if (result.response.status === 400 || result.response.status === 401) {
-            token = await getAccessToken(id, { rejected: token });
-            result = await send(token);
-          }
+          result = await revokeHttp.sendAuthorized(revokeUrl, { method: 'DELETE' }, (opts) =>
+            getAccessToken(id, opts),
+          );
         } catch (error) {
           // Consent already gone at Flinks: nothing left to revoke there.
           if (!isFlinksServerError(error, ServerErrorCode.REAUTHORIZATION_REQUIRED)) throw error;

@@ -79,19 +79,6 @@ function fdxCode(json: unknown): number | undefined {
 }
 
 /**
- * True when the answer may mean the access token was refused (expired or invalid) rather than the data request:
- * Flinks documents HTTP 400 for that (FDX code 401, "invalid input", the same as a bad parameter), OAuth resource
- * servers answer 401 `invalid_token` (RFC 6750 §3.1). FDX 602 (consent revoked) is not a token problem.
- */
-export function isTokenRejected(result: Pick<HttpResult, 'response' | 'json'>): boolean {
-  const { response, json } = result;
-  if (response.status !== 400 && response.status !== 401) return false;
-  if (/invalid_token/i.test(response.headers.get('www-authenticate') ?? '')) return true;
-  const code = fdxCode(json);
-  return code === undefined || code === 401;
-}
-
-/**
  * Builds an {@link FdxError} from a non-2xx FDX answer. `scopes` are the data clusters the call needs (one of them):
  * on FDX 602 or 403 they are reported as `missing_scopes`, since Flinks answers 602 to a call whose cluster the
  * customer did not consent to.
@@ -155,22 +142,7 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
     signal?: AbortSignal,
     scopes: readonly string[] = [],
   ): Promise<T> => {
-    const target = http.url(path, query);
-    let token = await getToken({});
-    let result = await http.send(target, {
-      headers: { Authorization: `Bearer ${token}` },
-      ...(signal ? { signal } : {}),
-    });
-    if (isTokenRejected(result) && options.getAccessToken) {
-      const rejected = token;
-      token = await getToken({ rejected });
-      if (token !== rejected) {
-        result = await http.send(target, {
-          headers: { Authorization: `Bearer ${token}` },
-          ...(signal ? { signal } : {}),
-        });
-      }
-    }
+    const result = await http.sendAuthorized(http.url(path, query), signal ? { signal } : {}, getToken);
     if (!result.response.ok) {
       const error = toFdxError(result, what, scopes);
       await options.onError?.(error);

@@ -154,7 +154,44 @@ export function createHttp(base_url: string, options: HttpOptions = {}) {
     }
   };
 
-  return { base, url, send, mayFollow };
+  /**
+   * The one authorised-request path of the kit's clients: sends with a Bearer token from `getToken`, and when the
+   * answer says that token was refused ({@link isTokenRejected}), asks `getToken` for another (passing `rejected`) and
+   * sends once more if it got a different one.
+   */
+  const sendAuthorized = async (
+    target: URL,
+    init: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal },
+    getToken: AccessTokenSource,
+  ): Promise<HttpResult> => {
+    const withToken = (token: string) => ({
+      ...init,
+      headers: { ...init.headers, Authorization: `Bearer ${token}` },
+    });
+    const token = await getToken({});
+    const result = await send(target, withToken(token));
+    if (!isTokenRejected(result)) return result;
+    const next = await getToken({ rejected: token });
+    return next === token ? result : send(target, withToken(next));
+  };
+
+  return { base, url, send, sendAuthorized, mayFollow };
+}
+
+/**
+ * True when the answer may mean the access token was refused (expired or invalid) rather than the request: Flinks
+ * documents HTTP 400 for that (FDX code 401, "invalid input", the same as a bad parameter), OAuth resource servers
+ * answer 401 `invalid_token` (RFC 6750 §3.1). FDX 602 (no consent) and an OAuth error other than `invalid_token` are
+ * not token problems.
+ */
+export function isTokenRejected(result: Pick<HttpResult, 'response' | 'json'>): boolean {
+  const { response, json } = result;
+  if (response.status !== 400 && response.status !== 401) return false;
+  if (/invalid_token/i.test(response.headers.get('www-authenticate') ?? '')) return true;
+  const body = (typeof json === 'object' && json !== null ? json : {}) as { error?: unknown; code?: unknown };
+  if (typeof body.error === 'string') return body.error === 'invalid_token';
+  const code = body.code === undefined ? undefined : Number(body.code);
+  return code === undefined || code === 401;
 }
 
 /** @internal Turns an `access_token | getAccessToken` pair into one {@link AccessTokenSource}. */
