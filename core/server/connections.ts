@@ -37,6 +37,12 @@ export interface TokenStore {
   delete(id: string): void | Promise<void>;
   /** Optional: lets `list()` work (the CLI and the demo use it). */
   list?(): Connection[] | Promise<Connection[]>;
+  /**
+   * Optional: runs `run` while holding connection `id`'s lock across every process sharing the store (a database
+   * row or advisory lock). With it, only one process refreshes a connection at a time; the others then read the
+   * tokens it stored. Without it, refreshes are one at a time within this process only.
+   */
+  lock?<T>(id: string, run: () => Promise<T>): Promise<T>;
 }
 
 /** An in-memory {@link TokenStore}: for tests and single-process demos; everything is lost on restart. */
@@ -186,9 +192,20 @@ export function createConnections(options: ConnectionsOptions): Connections {
     });
   };
 
-  const refresh = async (id: string): Promise<string> => {
+  const isFresh = (tokens: Tokens) =>
+    Boolean(tokens.access_token) &&
+    (tokens.expires_at === undefined || now() / 1000 < tokens.expires_at - skew);
+
+  /** Refreshes the connection's tokens, unless another process did since `stale` was read (under `store.lock`). */
+  const refresh = (id: string, stale: string): Promise<string> =>
+    typeof store.lock === 'function' ? store.lock(id, () => refreshNow(id, stale)) : refreshNow(id, stale);
+
+  const refreshNow = async (id: string, stale: string): Promise<string> => {
     const connection = await load(id);
     if (connection.status !== 'active') throw reauthorizationRequired(id);
+    // Another process holding the lock before us may have stored new tokens already.
+    if (connection.tokens.access_token !== stale && isFresh(connection.tokens))
+      return connection.tokens.access_token;
     const refreshToken = connection.tokens.refresh_token;
     if (!refreshToken) throw reauthorizationRequired(id);
     let tokens: Tokens;
@@ -216,12 +233,11 @@ export function createConnections(options: ConnectionsOptions): Connections {
   const getAccessToken = async (id: string, { rejected }: { rejected?: string } = {}): Promise<string> => {
     const connection = await load(id);
     if (connection.status !== 'active') throw reauthorizationRequired(id);
-    const { access_token, expires_at } = connection.tokens;
-    const fresh = expires_at === undefined || now() / 1000 < expires_at - skew;
-    if (access_token && fresh && access_token !== rejected) return access_token;
+    const { access_token } = connection.tokens;
+    if (isFresh(connection.tokens) && access_token !== rejected) return access_token;
     let pending = refreshing.get(id);
     if (!pending) {
-      pending = refresh(id).finally(() => refreshing.delete(id));
+      pending = refresh(id, access_token).finally(() => refreshing.delete(id));
       refreshing.set(id, pending);
     }
     return pending;

@@ -44,6 +44,13 @@ export { createFileTokenStore } from './file-store.ts';
 export { type AccessTokenSource, type HttpOptions, parseRetryAfter } from './http.ts';
 export { toNodeHandler, toWebRequest, writeWebResponse } from './node.ts';
 export {
+  createPostgresTokenStore,
+  type PgPool,
+  type PgQueryable,
+  type PostgresTokenStore,
+  type PostgresTokenStoreOptions,
+} from './pg-store.ts';
+export {
   createProvidersHandler,
   type PickerProvider,
   type ProvidersHandlerOptions,
