@@ -1,4 +1,4 @@
-import { FlinksServerError, ServerErrorCode } from './errors.ts';
+import { FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
 import { createHttp, type HttpOptions, type HttpResult } from './http.ts';
 import type { TokenEndpointOptions } from './token-endpoint.ts';
 import { createTokenManager, type TokenManager } from './token-manager.ts';
@@ -10,12 +10,33 @@ export interface Provider {
   [field: string]: unknown;
 }
 
+/** A provider's state for the caller in `/api/v2/providers`. */
+export type ProviderStatus = 'Activated' | 'Available' | 'PendingActivation' | 'Suspended' | (string & {});
+
+/** `GET /api/v2/providers` item. */
+export interface ProviderV2 extends Provider {
+  country?: string;
+  /** `Activated` when the caller can send customers to it. */
+  status?: ProviderStatus;
+  connectorName?: string;
+  /** FDX account types the bank holds, e.g. `['CHECKING', 'SAVINGS']`. */
+  availableAccountTypes?: string[];
+}
+
 /** `GET /api/v1/providers/{provider_id}`. */
 export interface ProviderDetails extends Provider {
   country?: string;
   provider_url?: string;
   scopes?: string[];
-  data_inventory?: Record<string, unknown>;
+  /**
+   * FDX field paths the bank fills, per kind of data, e.g. `{ lightweight_accounts: ['depositAccount.accountId', …] }`.
+   */
+  data_inventory?: Partial<
+    Record<
+      'account' | 'customers' | 'detailed_accounts' | 'lightweight_accounts' | 'payments' | 'transactions',
+      string[]
+    >
+  >;
 }
 
 /** Registration lifecycle at Flinks: `PENDING_APPROVAL` → `PENDING_ACTIVATION` → `ACTIVE`. */
@@ -33,15 +54,35 @@ export interface Registration {
   [field: string]: unknown;
 }
 
-/** A Data Recipient managed by the Partner. `client_secret` only comes back on create and rotate. */
-export interface Recipient {
+/** A Data Recipient managed by the Partner, as Flinks answers it. `client_secret` only comes back on create and rotate. */
+export interface Recipient extends RecipientFields {
   client_id: string;
   client_secret?: string;
-  name?: string;
-  client_name?: string;
-  redirect_uris?: string[];
-  scope?: string[] | string;
+  /** Space-delimited data clusters, e.g. `"ACCOUNT_BASIC TRANSACTIONS"`. */
+  scope?: string;
   [field: string]: unknown;
+}
+
+/** The fields of a Data Recipient a Partner sets (Flinks' recipient management API). */
+export interface RecipientFields {
+  /** At most 256 characters: shown to the customer on the bank's consent page. */
+  name?: string;
+  redirect_uris?: string[];
+  logo_uri?: string;
+  /** At most 512 characters. */
+  description?: string;
+  terms_uri?: string;
+  client_uri?: string;
+  /** ISO 3166 alpha-2, e.g. `CA`. */
+  country?: string;
+  /** E-mail addresses of the recipient's contacts. */
+  contacts?: string[];
+}
+
+/** What {@link AdminClient.createRecipient} and {@link AdminClient.updateRecipient} send. */
+export interface RecipientInput extends RecipientFields {
+  /** Data clusters: a list or a space-delimited string; sent as a space-delimited string. */
+  scope?: string[] | string;
 }
 
 /** Options of {@link createAdminClient}: the API host and either a token manager or the Partner's credentials. */
@@ -57,7 +98,14 @@ export interface AdminClientOptions extends HttpOptions {
   client_auth?: TokenEndpointOptions['client_auth'];
   body_format?: TokenEndpointOptions['body_format'];
   issuer?: string;
-  /** Default `client:admin`. */
+  /**
+   * Whose credentials these are, which sets the token's scope: `partner` (default) asks for `client:admin`, which
+   * Flinks grants only to a Partner (all providers, recipients, registrations); `recipient` asks for no scope, as a
+   * Data Recipient must (Flinks refuses it `client:admin` with `invalid_scope`): its token reads the providers it
+   * is ACTIVE with.
+   */
+  role?: 'partner' | 'recipient';
+  /** The client-credentials scope, overriding the one `role` sets. */
   scope?: string;
 }
 
@@ -80,8 +128,11 @@ export interface AdminClient {
   readonly client_id: string;
   /** Providers: all of them for a Partner token, the ACTIVE ones for a Recipient token. */
   providers(): Promise<Provider[]>;
-  /** `GET /api/v2/providers`: the richer list with registration status. */
-  providersV2(params?: { country?: string }): Promise<Provider[]>;
+  /**
+   * `GET /api/v2/providers`: the richer list, with each provider's `status` for this client. `isEnabledForClient:
+   * true` keeps the ones it can use.
+   */
+  providersV2(params?: { country?: string; isEnabledForClient?: boolean }): Promise<ProviderV2[]>;
   provider(provider_id: number | string): Promise<ProviderDetails>;
   /**
    * Asks Flinks to register recipients with providers. `form: 'path'` (default) uses
@@ -97,7 +148,9 @@ export interface AdminClient {
   registrations(params?: { client_id?: string; all?: boolean }): Promise<Registration[]>;
   /** Polls until every provider in `provider_ids` is `ACTIVE`; throws `WAIT_TIMEOUT` when time runs out. */
   waitForActive(options: WaitForActiveOptions): Promise<Registration[]>;
-  createRecipient(params: { name: string; scope?: string[]; redirect_uris?: string[] }): Promise<Recipient>;
+  createRecipient(params: RecipientInput & { name: string }): Promise<Recipient>;
+  /** `PUT /recipients/{client_id}`: replaces the fields given, keeps the others. */
+  updateRecipient(client_id: string, fields: RecipientInput): Promise<Recipient>;
   recipients(): Promise<Recipient[]>;
   recipient(client_id: string): Promise<Recipient>;
   /** Replaces the recipient's redirect URIs. */
@@ -130,6 +183,23 @@ function providerIds(ids: unknown): number[] {
   return ids;
 }
 
+/** Checks recipient fields and builds the JSON body Flinks takes (scope as a space-delimited string). */
+function recipientBody(fields: RecipientInput): Record<string, unknown> {
+  if (typeof fields !== 'object' || fields === null)
+    throw new TypeError('recipient fields must be an object.');
+  const { scope, description, name } = fields;
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0 || name.length > 256)) {
+    throw new TypeError('name must be 1 to 256 characters.');
+  }
+  if (description !== undefined && (typeof description !== 'string' || description.length > 512)) {
+    throw new TypeError('description must be at most 512 characters.');
+  }
+  const body: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined) body[key] = value;
+  if (scope !== undefined) body.scope = Array.isArray(scope) ? scope.join(' ') : scope;
+  return body;
+}
+
 /** Unwraps a list answer that may be a bare array or an object holding one. */
 function list<T>(json: unknown, key: string): T[] {
   if (Array.isArray(json)) return json as T[];
@@ -151,6 +221,13 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     );
   });
 
+/** The client-credentials scope of a role: `client:admin` for a Partner, none for a Data Recipient. */
+function scopeOf(role: AdminClientOptions['role']): string | undefined {
+  if (role === undefined || role === 'partner') return 'client:admin';
+  if (role === 'recipient') return undefined;
+  throw new TypeError('role must be "partner" or "recipient".');
+}
+
 /**
  * Creates the Partner's administration client (scope `client:admin`): providers, registration with providers and
  * its statuses, and Data Recipients (create, list, redirect URIs, secret rotation). A token Flinks refuses (400/401)
@@ -165,7 +242,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       token_url: options.token_url ?? new URL('/api/v1/token', http.base).href,
       client_id: options.client_id as string,
       client_secret: options.client_secret as string,
-      scope: options.scope ?? 'client:admin',
+      scope: options.scope ?? scopeOf(options.role),
       ...(options.client_auth ? { client_auth: options.client_auth } : {}),
       ...(options.body_format ? { body_format: options.body_format } : {}),
       ...(options.issuer ? { issuer: options.issuer } : {}),
@@ -174,6 +251,23 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       ...(options.now ? { now: options.now } : {}),
     });
   const root = http.base.pathname.replace(/\/+$/, '');
+  /** A Data Recipient's credentials asked for `client:admin`: say which option fixes it. */
+  const explainScope = (error: unknown): never => {
+    if (
+      isFlinksServerError(error, ServerErrorCode.TOKEN_REQUEST_FAILED) &&
+      error.oauth_error === 'invalid_scope' &&
+      !options.tokens &&
+      options.scope === undefined &&
+      options.role !== 'recipient'
+    ) {
+      throw new FlinksServerError(
+        ServerErrorCode.TOKEN_REQUEST_FAILED,
+        `${error.message} These look like a Data Recipient's credentials, which Flinks refuses client:admin: pass role: 'recipient'.`,
+        { cause: error, ...(error.status ? { status: error.status } : {}), oauth_error: 'invalid_scope' },
+      );
+    }
+    throw error;
+  };
   const now = options.now ?? Date.now;
 
   const call = async <T>(
@@ -184,21 +278,16 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     query?: Record<string, string | undefined>,
   ): Promise<T> => {
     const target = http.url(`${root}${path}`, query);
-    const init = (token: string) => ({
-      method,
-      headers: {
-        Authorization: `Bearer ${token}`,
-        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    const result = await http.sendAuthorized(
+      target,
+      {
+        method,
+        ...(body === undefined
+          ? {}
+          : { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }),
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    let token = await tokens.getAccessToken();
-    let result = await http.send(target, init(token));
-    if (result.response.status === 400 || result.response.status === 401) {
-      // Flinks answers 400 to an expired or invalid token: drop it and try once more with a new one.
-      token = await tokens.getAccessToken({ rejected: token });
-      result = await http.send(target, init(token));
-    }
+      (options) => tokens.getAccessToken(options).catch(explainScope),
+    );
     if (!result.response.ok) {
       throw new FlinksServerError(
         ServerErrorCode.HTTP_ERROR,
@@ -226,8 +315,12 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     providers: async () =>
       list<Provider>(await call('GET', '/api/v1/providers', 'GET /providers'), 'providers'),
     providersV2: async (params = {}) =>
-      list<Provider>(
-        await call('GET', '/api/v2/providers', 'GET /v2/providers', undefined, { country: params.country }),
+      list<ProviderV2>(
+        await call('GET', '/api/v2/providers', 'GET /v2/providers', undefined, {
+          country: params.country,
+          isEnabledForClient:
+            params.isEnabledForClient === undefined ? undefined : String(params.isEnabledForClient),
+        }),
         'providers',
       ),
     provider: (provider_id) =>
@@ -291,16 +384,20 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
         await sleep(interval_ms, signal);
       }
     },
-    createRecipient: ({ name, scope, redirect_uris }) => {
+    createRecipient: (params) => {
+      const { name } = params ?? {};
       if (typeof name !== 'string' || name.length === 0 || name.length > 256) {
         throw new TypeError('name must be 1 to 256 characters.');
       }
-      return call<Recipient>('POST', '/api/v1/recipients', 'POST /recipients', {
-        name,
-        ...(scope ? { scope } : {}),
-        ...(redirect_uris ? { redirect_uris } : {}),
-      });
+      return call<Recipient>('POST', '/api/v1/recipients', 'POST /recipients', recipientBody(params));
     },
+    updateRecipient: (client_id, fields) =>
+      call<Recipient>(
+        'PUT',
+        `/api/v1/recipients/${segment('client_id', client_id)}`,
+        'PUT /recipients/{client_id}',
+        recipientBody(fields),
+      ),
     recipients: async () =>
       list<Recipient>(await call('GET', '/api/v1/recipients', 'GET /recipients'), 'recipients'),
     recipient: (client_id) =>

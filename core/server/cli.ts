@@ -7,10 +7,11 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { isLoopback } from '../src/config.ts';
 import type { FdxAccount, FdxTransaction } from '../src/fdx.ts';
 import { createAdminClient, type Registration } from './admin.ts';
 import { createConnections } from './connections.ts';
-import { FlinksServerError } from './errors.ts';
+import { FdxError, FlinksServerError } from './errors.ts';
 import { createFdxClient, type FdxClient } from './fdx-client.ts';
 import { createFileTokenStore } from './file-store.ts';
 import type { TokenEndpointOptions } from './token-endpoint.ts';
@@ -24,7 +25,10 @@ Commands
   provider <provider_id>                 Show one provider
   register <provider_id…>                Ask Flinks to register you (or --recipient) with providers
   registrations                          Show registration statuses (--all for every recipient)
-  recipients create --name <name>        Create a data recipient (--scope, --redirect-uri, repeatable)
+  sandbox advance [provider_id…]         Sandbox only: move registrations on a status (--recipient, --to STATUS),
+                                         as Flinks' reviewers do by hand
+  recipients create --name <name>        Create a data recipient (--scope, --redirect-uri, --contact: repeatable;
+                                         --description, --logo-uri, --terms-uri, --client-uri, --country)
   recipients list                        List data recipients
   recipients show <client_id>            Show one data recipient
   recipients set-redirects <client_id> <uri…>   Replace a recipient's redirect URIs
@@ -39,7 +43,9 @@ Configuration (flags win over the environment)
   --token-url <url>       FLINKS_TOKEN_URL     default <base-url>/api/v1/token
   --fdx-url <url>         FLINKS_FDX_URL       default <base-url>/api/fdx/5
   --client-auth <m>       client_secret_post (default) or client_secret_basic
-  --body-format <f>       form (default) or json
+  --body-format <f>       json (default, as Flinks documents) or form
+  --role <r>              FLINKS_ROLE          partner (default: token scope client:admin) or recipient (no scope;
+                                               providers then lists the ones you are ACTIVE with)
   --scope <scope>         token: the scope to ask for (default client:admin); recipients create: repeatable
 
 Data access (accounts, transactions) needs a customer's consent, so one of:
@@ -135,8 +141,16 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
         recipient: { type: 'string', multiple: true },
         form: { type: 'string' },
         wait: { type: 'boolean' },
+        role: { type: 'string' },
+        to: { type: 'string' },
         name: { type: 'string' },
         'redirect-uri': { type: 'string', multiple: true },
+        description: { type: 'string' },
+        'logo-uri': { type: 'string' },
+        'terms-uri': { type: 'string' },
+        'client-uri': { type: 'string' },
+        country: { type: 'string' },
+        contact: { type: 'string', multiple: true },
         'access-token': { type: 'string' },
         store: { type: 'string' },
         connection: { type: 'string' },
@@ -169,8 +183,17 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
         );
       return value;
     };
-    const baseUrl = () =>
-      setting(values['base-url'], 'FLINKS_BASE_URL', 'The Flinks API host').replace(/\/+$/, '');
+    const baseUrl = () => {
+      const value = setting(values['base-url'], 'FLINKS_BASE_URL', 'The Flinks API host').replace(/\/+$/, '');
+      // The CLI adds /api/v1 and /api/fdx/5 itself: a path here doubles them and every call answers 404.
+      if (URL.canParse(value) && new URL(value).pathname !== '/') {
+        const url = new URL(value);
+        throw new UsageError(
+          `The base URL must not include a path: use ${url.origin}, not ${value} (the CLI adds /api/v1 and /api/fdx/5).`,
+        );
+      }
+      return value;
+    };
     const credentials = (): TokenEndpointOptions => {
       const clientAuth = values['client-auth'];
       if (
@@ -196,7 +219,14 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
     };
     const admin = () => {
       const base = baseUrl();
-      const tokens = createTokenManager({ ...credentials(), scope: 'client:admin' });
+      const role = values.role ?? env.FLINKS_ROLE ?? 'partner';
+      if (role !== 'partner' && role !== 'recipient')
+        throw new UsageError('--role must be partner or recipient.');
+      // A Partner's token has client:admin; a Data Recipient may ask for no scope at all.
+      const tokens = createTokenManager({
+        ...credentials(),
+        ...(role === 'partner' ? { scope: 'client:admin' } : {}),
+      });
       return createAdminClient({
         base_url: base,
         tokens,
@@ -277,7 +307,19 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
           return 0;
         }
         const targets = recipient_ids?.length ? recipient_ids : [client.client_id];
+        // Flinks reviews each request by hand: say so, instead of polling in silence for what can be days.
+        stderr.write(
+          'Waiting for Flinks to review the registration by hand (PENDING_APPROVAL, then PENDING_ACTIVATION, then ' +
+            'ACTIVE); this can take days. Ctrl+C stops waiting; `flinks-outbound registrations` shows the status later.\n',
+        );
+        if (isLoopback(new URL(baseUrl()))) {
+          const recipients = recipient_ids?.length ? ` --recipient ${recipient_ids.join(',')}` : '';
+          stderr.write(
+            `This is a local sandbox: no one reviews it. Advance it from another terminal with\n  flinks-outbound sandbox advance ${provider_ids.join(' ')}${recipients} --to ACTIVE\n`,
+          );
+        }
         const results: Registration[] = [];
+        let last = '';
         for (const client_id of targets) {
           results.push(
             ...(await client.waitForActive({
@@ -285,17 +327,56 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
               client_id,
               interval_ms: Number(env.FLINKS_POLL_MS ?? 5000),
               onStatus: (registrations) => {
-                if (!json) {
-                  stderr.write(
-                    `${registrations.map((r) => `${r.client_id} ${r.provider_id}: ${r.registration_status}`).join(', ')}\n`,
-                  );
-                }
+                const line = registrations
+                  .map((r) => `${r.client_id} ${r.provider_id}: ${r.registration_status}`)
+                  .join(', ');
+                if (!json && line !== last) stderr.write(`${line}\n`);
+                last = line;
               },
             })),
           );
         }
         print(results, () =>
           table(results, ['client_id', 'provider_id', 'provider_name', 'registration_status']),
+        );
+        return 0;
+      }
+      case 'sandbox': {
+        // Sandbox-only: what Flinks' reviewers do by hand, so a registration can be walked to ACTIVE locally.
+        const [action, ...rest] = args;
+        if (action !== 'advance') throw new UsageError('sandbox needs advance <provider_id…>.');
+        const to = values.to;
+        if (to !== undefined && !['PENDING_APPROVAL', 'PENDING_ACTIVATION', 'ACTIVE'].includes(to)) {
+          throw new UsageError('--to must be PENDING_APPROVAL, PENDING_ACTIVATION or ACTIVE.');
+        }
+        const provider_ids = rest.length ? ids(rest) : [undefined];
+        const recipients = values.recipient?.flatMap((r) => r.split(',')).filter(Boolean) ?? [undefined];
+        const doFetch = environment.fetch ?? globalThis.fetch;
+        const advanced: Registration[] = [];
+        for (const client_id of recipients) {
+          for (const provider_id of provider_ids) {
+            const response = await doFetch(`${baseUrl()}/sandbox/registrations/advance`, {
+              method: 'POST',
+              headers: { 'Content-Type': 'application/json' },
+              body: JSON.stringify({ client_id, provider_id, to }),
+            });
+            const answer = (await response.json().catch(() => undefined)) as
+              | Registration[]
+              | { error_description?: string }
+              | undefined;
+            if (!response.ok || !Array.isArray(answer)) {
+              const why = answer && !Array.isArray(answer) ? `: ${answer.error_description}` : '';
+              throw new FlinksServerError(
+                'HTTP_ERROR',
+                `POST /sandbox/registrations/advance failed with HTTP ${response.status}${why} (is ${baseUrl()} the sandbox?).`,
+                { status: response.status },
+              );
+            }
+            advanced.push(...answer);
+          }
+        }
+        print(advanced, () =>
+          table(advanced, ['client_id', 'provider_id', 'provider_name', 'registration_status']),
         );
         return 0;
       }
@@ -318,6 +399,12 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
               name: values.name,
               ...(values.scope ? { scope: values.scope.flatMap((s) => s.split(/\s+/)).filter(Boolean) } : {}),
               ...(values['redirect-uri'] ? { redirect_uris: values['redirect-uri'] } : {}),
+              ...(values.description ? { description: values.description } : {}),
+              ...(values['logo-uri'] ? { logo_uri: values['logo-uri'] } : {}),
+              ...(values['terms-uri'] ? { terms_uri: values['terms-uri'] } : {}),
+              ...(values['client-uri'] ? { client_uri: values['client-uri'] } : {}),
+              ...(values.country ? { country: values.country } : {}),
+              ...(values.contact ? { contacts: values.contact } : {}),
             });
             print(recipient, () => fields(recipient));
             return 0;
@@ -327,7 +414,7 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
             print(recipients, () =>
               table(
                 recipients.map((r) => ({ ...r, redirect_uris: r.redirect_uris?.join(' ') })),
-                ['client_id', 'client_name', 'redirect_uris'],
+                ['client_id', 'name', 'redirect_uris'],
               ),
             );
             return 0;
@@ -438,6 +525,13 @@ export async function main(argv: string[], environment: CliEnvironment = {}): Pr
       const extra = [
         error.oauth_error && `Flinks error: ${error.oauth_error}`,
         'fdx_code' in error && error.fdx_code !== undefined && `FDX code: ${error.fdx_code}`,
+        error instanceof FdxError &&
+          error.missing_scopes &&
+          `Missing scope: the customer did not consent to ${error.missing_scopes.join(' or ')}; connect again with scope including it.`,
+        error instanceof FdxError &&
+          !error.missing_scopes &&
+          error.fdx_code === 602 &&
+          'The consent is revoked or expired: connect the bank again.',
         'correlation_id' in error && error.correlation_id && `ob-correlation-id: ${error.correlation_id}`,
       ].filter(Boolean);
       stderr.write(

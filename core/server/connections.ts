@@ -1,6 +1,6 @@
-import { type FdxError, FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
+import { FdxError, FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
 import { createFdxClient, type FdxClient } from './fdx-client.ts';
-import { createHttp, type HttpOptions } from './http.ts';
+import { createHttp, type HttpOptions, type HttpResult } from './http.ts';
 import {
   checkEndpointUrl,
   createTokenEndpoint,
@@ -15,11 +15,16 @@ export interface Connection {
   provider_id: string;
   correlation_id?: string;
   tokens: Tokens;
-  /** `reauthorization_required` after FDX 602 or a refused refresh token: send the customer through the widget. */
+  /**
+   * `reauthorization_required` once the refresh token is refused or every data call answers FDX 602: send the
+   * customer through the widget again.
+   */
   status: 'active' | 'reauthorization_required';
   /** Epoch milliseconds. */
   created_at: number;
   updated_at: number;
+  /** The partner's own data about the connection (its customer id, a label, …): kept across reconnects. */
+  metadata?: Record<string, unknown>;
 }
 
 /**
@@ -32,12 +37,22 @@ export interface TokenStore {
   delete(id: string): void | Promise<void>;
   /** Optional: lets `list()` work (the CLI and the demo use it). */
   list?(): Connection[] | Promise<Connection[]>;
+  /**
+   * Optional: runs `run` while holding connection `id`'s lock across every process sharing the store (a database
+   * row or advisory lock). With it, only one process refreshes a connection at a time; the others then read the
+   * tokens it stored. Without it, refreshes are one at a time within this process only.
+   */
+  lock?<T>(id: string, run: () => Promise<T>): Promise<T>;
 }
 
 /** An in-memory {@link TokenStore}: for tests and single-process demos; everything is lost on restart. */
 export function createMemoryTokenStore(): TokenStore & { list(): Connection[] } {
   const records = new Map<string, Connection>();
-  const copy = (c: Connection): Connection => ({ ...c, tokens: { ...c.tokens } });
+  const copy = (c: Connection): Connection => ({
+    ...c,
+    tokens: { ...c.tokens },
+    ...(c.metadata ? { metadata: structuredClone(c.metadata) } : {}),
+  });
   return {
     get: (id) => {
       const record = records.get(id);
@@ -80,7 +95,23 @@ export interface Connections {
     provider_id: string;
     correlation_id?: string;
     id?: string;
+    metadata?: Record<string, unknown>;
   }): Promise<Connection>;
+  /**
+   * Renews connection `id` with the tokens of a new consent (the `onTokens` context of an exchange for the same
+   * bank): it becomes active again and keeps its id, `created_at` and `metadata` (merged with `input.metadata`).
+   * Throws `CONNECTION_NOT_FOUND` for an unknown id and `PROVIDER_MISMATCH` when the consent is for another bank.
+   * Check first that the customer asking owns `id`.
+   */
+  reconnect(
+    id: string,
+    input: {
+      tokens: Tokens;
+      provider_id: string;
+      correlation_id?: string;
+      metadata?: Record<string, unknown>;
+    },
+  ): Promise<Connection>;
   get(id: string): Promise<Connection | undefined>;
   list(): Promise<Connection[]>;
   delete(id: string): Promise<void>;
@@ -92,7 +123,12 @@ export interface Connections {
   getAccessToken(id: string, options?: { rejected?: string }): Promise<string>;
   /** Marks the connection as needing the customer's consent again and forgets its tokens. */
   markReauthorizationRequired(id: string): Promise<void>;
-  /** An FDX client for the connection: refreshes tokens itself and turns FDX 602 into `REAUTHORIZATION_REQUIRED`. */
+  /**
+   * An FDX client for the connection: refreshes tokens itself. FDX 602 on a call that needs a data cluster the
+   * customer did not consent to is thrown as that call's {@link FdxError} (with `missing_scopes`) and the connection
+   * stays active; when every data call is refused (602 on the accounts list too) the connection is marked for
+   * re-consent and `REAUTHORIZATION_REQUIRED` is thrown.
+   */
   fdx(id: string): FdxClient;
   /**
    * Ends the connection at Flinks (`DELETE /api/v1/revoke` with its access token) and deletes it from the store:
@@ -103,7 +139,8 @@ export interface Connections {
 
 /**
  * Creates the store-backed manager of customers' connections: saves the tokens of each exchange, refreshes access
- * tokens with the refresh token, and marks a connection for re-consent on FDX 602 or a refused refresh token.
+ * tokens with the refresh token, and marks a connection for re-consent when the refresh token is refused or every data
+ * call is refused (FDX 602).
  * @see RFC 6749 §6
  */
 export function createConnections(options: ConnectionsOptions): Connections {
@@ -155,9 +192,20 @@ export function createConnections(options: ConnectionsOptions): Connections {
     });
   };
 
-  const refresh = async (id: string): Promise<string> => {
+  const isFresh = (tokens: Tokens) =>
+    Boolean(tokens.access_token) &&
+    (tokens.expires_at === undefined || now() / 1000 < tokens.expires_at - skew);
+
+  /** Refreshes the connection's tokens, unless another process did since `stale` was read (under `store.lock`). */
+  const refresh = (id: string, stale: string): Promise<string> =>
+    typeof store.lock === 'function' ? store.lock(id, () => refreshNow(id, stale)) : refreshNow(id, stale);
+
+  const refreshNow = async (id: string, stale: string): Promise<string> => {
     const connection = await load(id);
     if (connection.status !== 'active') throw reauthorizationRequired(id);
+    // Another process holding the lock before us may have stored new tokens already.
+    if (connection.tokens.access_token !== stale && isFresh(connection.tokens))
+      return connection.tokens.access_token;
     const refreshToken = connection.tokens.refresh_token;
     if (!refreshToken) throw reauthorizationRequired(id);
     let tokens: Tokens;
@@ -185,12 +233,11 @@ export function createConnections(options: ConnectionsOptions): Connections {
   const getAccessToken = async (id: string, { rejected }: { rejected?: string } = {}): Promise<string> => {
     const connection = await load(id);
     if (connection.status !== 'active') throw reauthorizationRequired(id);
-    const { access_token, expires_at } = connection.tokens;
-    const fresh = expires_at === undefined || now() / 1000 < expires_at - skew;
-    if (access_token && fresh && access_token !== rejected) return access_token;
+    const { access_token } = connection.tokens;
+    if (isFresh(connection.tokens) && access_token !== rejected) return access_token;
     let pending = refreshing.get(id);
     if (!pending) {
-      pending = refresh(id).finally(() => refreshing.delete(id));
+      pending = refresh(id, access_token).finally(() => refreshing.delete(id));
       refreshing.set(id, pending);
     }
     return pending;
@@ -198,7 +245,7 @@ export function createConnections(options: ConnectionsOptions): Connections {
 
   return {
     store,
-    async save({ tokens, provider_id, correlation_id, id }) {
+    async save({ tokens, provider_id, correlation_id, id, metadata }) {
       if (typeof tokens?.access_token !== 'string') throw new TypeError('tokens must be a token response.');
       const at = now();
       const connection: Connection = {
@@ -209,9 +256,31 @@ export function createConnections(options: ConnectionsOptions): Connections {
         status: 'active',
         created_at: at,
         updated_at: at,
+        ...(metadata === undefined ? {} : { metadata: { ...metadata } }),
       };
       await store.set(connection);
       return connection;
+    },
+    async reconnect(id, { tokens, provider_id, correlation_id, metadata }) {
+      if (typeof tokens?.access_token !== 'string') throw new TypeError('tokens must be a token response.');
+      const connection = await load(id);
+      if (String(provider_id) !== String(connection.provider_id)) {
+        throw new FlinksServerError(
+          ServerErrorCode.PROVIDER_MISMATCH,
+          `Connection ${id} is with provider ${connection.provider_id}, but the new consent is for provider ${provider_id}: connect that bank as a new connection, or send the customer to provider ${connection.provider_id}.`,
+        );
+      }
+      const merged = metadata === undefined ? connection.metadata : { ...connection.metadata, ...metadata };
+      const renewed: Connection = {
+        ...connection,
+        ...(correlation_id === undefined ? {} : { correlation_id }),
+        tokens: { ...tokens },
+        status: 'active',
+        updated_at: now(),
+        ...(merged === undefined ? {} : { metadata: merged }),
+      };
+      await store.set(renewed);
+      return renewed;
     },
     get: async (id) => store.get(id),
     list: async () => {
@@ -226,16 +295,11 @@ export function createConnections(options: ConnectionsOptions): Connections {
     async revoke(id) {
       const connection = await load(id);
       if (connection.status === 'active') {
-        const send = async (token: string) =>
-          revokeHttp.send(revokeUrl, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
-        let result: Awaited<ReturnType<typeof send>> | undefined;
+        let result: HttpResult | undefined;
         try {
-          let token = await getAccessToken(id);
-          result = await send(token);
-          if (result.response.status === 400 || result.response.status === 401) {
-            token = await getAccessToken(id, { rejected: token });
-            result = await send(token);
-          }
+          result = await revokeHttp.sendAuthorized(revokeUrl, { method: 'DELETE' }, (opts) =>
+            getAccessToken(id, opts),
+          );
         } catch (error) {
           // Consent already gone at Flinks: nothing left to revoke there.
           if (!isFlinksServerError(error, ServerErrorCode.REAUTHORIZATION_REQUIRED)) throw error;
@@ -255,15 +319,29 @@ export function createConnections(options: ConnectionsOptions): Connections {
     },
     fdx(id) {
       if (!options.fdx_base_url) throw new TypeError('Set fdx_base_url to read FDX data of a connection.');
-      return createFdxClient({
+      const base = {
         ...options.fdx,
         base_url: options.fdx_base_url,
-        getAccessToken: (opts) => getAccessToken(id, opts),
+        getAccessToken: (opts: { rejected?: string }) => getAccessToken(id, opts),
+      };
+      /** FDX 602 on the one call every consent allows (ACCOUNT_BASIC): the consent itself is gone. */
+      const consentGone = async (): Promise<boolean> => {
+        try {
+          await createFdxClient(base).accounts({ limit: 1 });
+          return false;
+        } catch (error) {
+          return error instanceof FdxError && error.fdx_code === 602;
+        }
+      };
+      return createFdxClient({
+        ...base,
         onError: async (error: FdxError) => {
-          if (error.fdx_code === 602) {
-            await markReauthorizationRequired(id);
-            throw reauthorizationRequired(id, error);
-          }
+          if (error.fdx_code !== 602) return;
+          // Flinks answers 602 both when the consent is revoked or expired and when the customer did not consent to
+          // this call's data cluster; it says to drop the refresh token only when every data call is refused.
+          if (error.missing_scopes && !(await consentGone())) return;
+          await markReauthorizationRequired(id);
+          throw reauthorizationRequired(id, error);
         },
       });
     },

@@ -31,6 +31,8 @@ export const ServerErrorCode = {
   REAUTHORIZATION_REQUIRED: 'REAUTHORIZATION_REQUIRED',
   /** No tokens are stored for this connection id. */
   CONNECTION_NOT_FOUND: 'CONNECTION_NOT_FOUND',
+  /** A reconnect's new consent is for another bank than the connection's. */
+  PROVIDER_MISMATCH: 'PROVIDER_MISMATCH',
   /** A Flinks API answered with an unexpected HTTP status (see `status`). */
   HTTP_ERROR: 'HTTP_ERROR',
   /** A Flinks API answered 2xx with a body that is not the expected JSON. */
@@ -71,6 +73,12 @@ export class FdxError extends FlinksServerError {
   readonly correlation_id?: string;
   /** The `ob-trace-id` response header. */
   readonly trace_id?: string;
+  /**
+   * On FDX 602 or 403 from a call that needs a data cluster: the clusters (scopes) of which the call needs one, e.g.
+   * `['TRANSACTIONS']`. Flinks answers 602 when the customer did not consent to that cluster: ask for it the next
+   * time the customer connects.
+   */
+  readonly missing_scopes?: string[];
 
   constructor(
     message: string,
@@ -79,11 +87,13 @@ export class FdxError extends FlinksServerError {
       fdx_code?: number;
       correlation_id?: string;
       trace_id?: string;
+      missing_scopes?: string[];
       cause?: unknown;
     },
   ) {
     super(ServerErrorCode.FDX_ERROR, message, { status: options.status, cause: options.cause });
     if (options.fdx_code !== undefined) this.fdx_code = options.fdx_code;
+    if (options.missing_scopes !== undefined) this.missing_scopes = options.missing_scopes;
     if (options.correlation_id !== undefined) this.correlation_id = options.correlation_id;
     if (options.trace_id !== undefined) this.trace_id = options.trace_id;
   }

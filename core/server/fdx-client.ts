@@ -79,37 +79,44 @@ function fdxCode(json: unknown): number | undefined {
 }
 
 /**
- * True when the answer may mean the access token was refused (expired or invalid) rather than the data request:
- * Flinks documents HTTP 400 for that (FDX code 401, "invalid input", the same as a bad parameter), OAuth resource
- * servers answer 401 `invalid_token` (RFC 6750 §3.1). FDX 602 (consent revoked) is not a token problem.
+ * Builds an {@link FdxError} from a non-2xx FDX answer. `scopes` are the data clusters the call needs (one of them):
+ * on FDX 602 or 403 they are reported as `missing_scopes`, since Flinks answers 602 to a call whose cluster the
+ * customer did not consent to.
  */
-export function isTokenRejected(result: Pick<HttpResult, 'response' | 'json'>): boolean {
-  const { response, json } = result;
-  if (response.status !== 400 && response.status !== 401) return false;
-  if (/invalid_token/i.test(response.headers.get('www-authenticate') ?? '')) return true;
-  const code = fdxCode(json);
-  return code === undefined || code === 401;
-}
-
-/** Builds an {@link FdxError} from a non-2xx FDX answer. */
-export function toFdxError(result: Pick<HttpResult, 'response' | 'json'>, what: string): FdxError {
+export function toFdxError(
+  result: Pick<HttpResult, 'response' | 'json'>,
+  what: string,
+  scopes: readonly string[] = [],
+): FdxError {
   const { response, json } = result;
   const code = fdxCode(json);
   const body = (typeof json === 'object' && json !== null ? json : {}) as Partial<FdxErrorBody>;
   const text = typeof body.message === 'string' ? body.message.slice(0, 300) : response.statusText;
   const correlation = response.headers.get('ob-correlation-id') ?? undefined;
   const trace = response.headers.get('ob-trace-id') ?? undefined;
+  const missing = (code === 602 || code === 403) && scopes.length > 0 ? [...scopes] : undefined;
+  const hint = missing
+    ? ` It needs the ${missing.join(' or ')} data cluster: if the customer did not consent to it, ask for it the next time they connect`
+    : '';
   return new FdxError(
-    `${what} failed: HTTP ${response.status}${code !== undefined ? `, FDX ${code}` : ''}${text ? ` ${text}` : ''}.`,
+    `${what} failed: HTTP ${response.status}${code !== undefined ? `, FDX ${code}` : ''}${text ? ` ${text}` : ''}.${hint ? `${hint}.` : ''}`,
     {
       status: response.status,
       ...(code !== undefined ? { fdx_code: code } : {}),
       ...(correlation ? { correlation_id: correlation } : {}),
       ...(trace ? { trace_id: trace } : {}),
+      ...(missing ? { missing_scopes: missing } : {}),
       cause: { status: response.status, body: json ?? null },
     },
   );
 }
+
+// The data clusters a call needs besides ACCOUNT_BASIC (which every call needs): what FDX 602 reports as missing.
+const TRANSACTIONS_SCOPES = ['TRANSACTIONS'];
+const CUSTOMER_SCOPES = ['CUSTOMER_PERSONAL', 'CUSTOMER_CONTACT'];
+const PAYMENTS_SCOPES = ['ACCOUNT_PAYMENTS'];
+const accountsScopes = (params?: FdxAccountsParams) =>
+  params?.resultType === 'details' ? ['ACCOUNT_DETAILED'] : [];
 
 function pathId(name: string, value: string): string {
   if (typeof value !== 'string' || value.length === 0)
@@ -119,7 +126,8 @@ function pathId(name: string, value: string): string {
 
 /**
  * Creates a typed FDX v5 client for one connection's access token: accounts, transactions (with paging), customer
- * and payment networks. Retries 429/503 honouring `Retry-After`, limits each call in time, and throws
+ * and payment networks. Retries 429/503, FDX 1207 (429 or 422) and 500/502 honouring `Retry-After`, limits each
+ * call in time, and throws
  * {@link FdxError} (with `fdx_code`, `status` and `correlation_id`) for FDX error answers.
  */
 export function createFdxClient(options: FdxClientOptions): FdxClient {
@@ -132,25 +140,11 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
     query: Record<string, string | number | undefined> | undefined,
     what: string,
     signal?: AbortSignal,
+    scopes: readonly string[] = [],
   ): Promise<T> => {
-    const target = http.url(path, query);
-    let token = await getToken({});
-    let result = await http.send(target, {
-      headers: { Authorization: `Bearer ${token}` },
-      ...(signal ? { signal } : {}),
-    });
-    if (isTokenRejected(result) && options.getAccessToken) {
-      const rejected = token;
-      token = await getToken({ rejected });
-      if (token !== rejected) {
-        result = await http.send(target, {
-          headers: { Authorization: `Bearer ${token}` },
-          ...(signal ? { signal } : {}),
-        });
-      }
-    }
+    const result = await http.sendAuthorized(http.url(path, query), signal ? { signal } : {}, getToken);
     if (!result.response.ok) {
-      const error = toFdxError(result, what);
+      const error = toFdxError(result, what, scopes);
       await options.onError?.(error);
       throw error;
     }
@@ -167,14 +161,32 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
   };
 
   type Next = { href: string; offset?: never } | { href?: never; offset: string | number };
-  /** The next page's URL or offset, or undefined on the last page. */
-  const nextOf = (page: {
-    page?: { nextOffset?: string | number };
-    links?: { next?: { href: string } };
-  }): Next | undefined => {
-    if (page.links?.next?.href) return { href: page.links.next.href };
+  /**
+   * The next page's URL or offset, or undefined on the last page. `links.next.href` is followed when it is relative
+   * or on the API's host or a Flinks host (the access token goes with it); otherwise `page.nextOffset`, an opaque
+   * cursor handed back as it came, is used on the same path.
+   */
+  const nextOf = (
+    page: {
+      page?: { nextOffset?: string | number };
+      links?: { next?: { href: string } };
+    },
+    what: string,
+  ): Next | undefined => {
+    const href = page.links?.next?.href;
     const offset = page.page?.nextOffset;
-    return offset === undefined || offset === null || offset === '' ? undefined : { offset };
+    const hasOffset = offset !== undefined && offset !== null && offset !== '';
+    if (typeof href === 'string' && href) {
+      const target = URL.canParse(href) ? new URL(href) : undefined;
+      if (!target || http.mayFollow(target)) return { href };
+      if (!hasOffset) {
+        throw new FlinksServerError(
+          ServerErrorCode.INVALID_RESPONSE,
+          `${what}: links.next.href is on ${target.origin}, neither the API's host nor a Flinks host, and there is no page.nextOffset to use instead.`,
+        );
+      }
+    }
+    return hasOffset ? { offset } : undefined;
   };
 
   async function* pages<
@@ -184,12 +196,13 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
     query: Record<string, string | number | undefined>,
     what: string,
     signal?: AbortSignal,
+    scopes: readonly string[] = [],
   ): AsyncGenerator<T> {
-    let current: T = await get<T>(path, query, what, signal);
+    let current: T = await get<T>(path, query, what, signal, scopes);
     const seen = new Set<string>();
     for (;;) {
       yield current;
-      const next = nextOf(current);
+      const next = nextOf(current, what);
       if (!next) return;
       const key = next.href ?? String(next.offset);
       // A server that loops would otherwise page forever.
@@ -202,8 +215,8 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
       seen.add(key);
       current =
         next.href !== undefined
-          ? await get<T>(next.href, undefined, what, signal)
-          : await get<T>(path, { ...query, offset: next.offset }, what, signal);
+          ? await get<T>(next.href, undefined, what, signal, scopes)
+          : await get<T>(path, { ...query, offset: next.offset }, what, signal, scopes);
     }
   }
 
@@ -226,17 +239,25 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
       transactionsQuery(params),
       'GET /accounts/{accountId}/transactions',
       params?.signal,
+      TRANSACTIONS_SCOPES,
     );
 
   return {
     accounts: (params) =>
-      get<FdxAccounts>('/accounts', accountsQuery(params), 'GET /accounts', params?.signal),
+      get<FdxAccounts>(
+        '/accounts',
+        accountsQuery(params),
+        'GET /accounts',
+        params?.signal,
+        accountsScopes(params),
+      ),
     async *allAccounts(params) {
       for await (const page of pages<FdxAccounts>(
         '/accounts',
         accountsQuery(params),
         'GET /accounts',
         params?.signal,
+        accountsScopes(params),
       )) {
         yield* page.accounts ?? [];
       }
@@ -254,19 +275,27 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
         transactionsQuery(params),
         'GET /accounts/{accountId}/transactions',
         params?.signal,
+        TRANSACTIONS_SCOPES,
       ),
     transactionPages,
     async *allTransactions(accountId, params) {
       for await (const page of transactionPages(accountId, params)) yield* page.transactions ?? [];
     },
     customer: (callOptions) =>
-      get<FdxCustomer>('/customers/current', undefined, 'GET /customers/current', callOptions?.signal),
+      get<FdxCustomer>(
+        '/customers/current',
+        undefined,
+        'GET /customers/current',
+        callOptions?.signal,
+        CUSTOMER_SCOPES,
+      ),
     paymentNetworks: (accountId, callOptions) =>
       get<FdxPaymentNetworks>(
         `/accounts/${pathId('accountId', accountId)}/payment-networks`,
         undefined,
         'GET /accounts/{accountId}/payment-networks',
         callOptions?.signal,
+        PAYMENTS_SCOPES,
       ),
   };
 }

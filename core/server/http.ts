@@ -6,7 +6,10 @@ export interface HttpOptions {
   fetch?: typeof fetch;
   /** Time limit of each HTTP attempt; default 30 000 ms. */
   timeout_ms?: number;
-  /** Retries after a 429 or 503 answer; default 3. */
+  /**
+   * Retries after an answer that says "try again": 429 and 503, FDX 1207 (too many requests, which one Flinks table
+   * sends as 422), and 500/502 for reads and other idempotent calls (not a POST, which may have happened); default 3.
+   */
   retries?: number;
   /** A `Retry-After` longer than this is not waited for (the error is thrown); default 60 000 ms. */
   max_retry_delay_ms?: number;
@@ -28,7 +31,30 @@ export interface HttpResult {
   json: unknown;
 }
 
-const RETRY_STATUSES = new Set([429, 503]);
+/** Flinks' hosts (production and pre-production): a `links.next.href` on one of them may be followed. */
+export const FLINKS_ORIGINS: ReadonlySet<string> = new Set([
+  'https://ob.flinksapp.com',
+  'https://ob-preprod.flinksapp.dev',
+]);
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+
+/** Whether an answer means "not done, try again later". */
+function isRetryable(method: string, status: number, json: unknown): boolean {
+  if (status === 429 || status === 503) return true;
+  if (status === 500 || status === 502) return IDEMPOTENT.has(method);
+  // FDX 1207 "too many requests": 429 in one Flinks table, 422 in another.
+  const code = (json as { code?: unknown } | null | undefined)?.code;
+  return status === 422 && String(code) === '1207';
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Reads `Retry-After` (seconds or an HTTP date) in milliseconds. @see RFC 9110 §10.2.3 */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
@@ -41,7 +67,7 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** @internal One JSON API client's transport: timeout per attempt, retries with backoff on 429/503. */
+/** @internal One JSON API client's transport: timeout per attempt, retries with backoff (see `retries`). */
 export function createHttp(base_url: string, options: HttpOptions = {}) {
   const base = checkEndpointUrl('base_url', base_url);
   const doFetch = options.fetch ?? globalThis.fetch;
@@ -56,17 +82,24 @@ export function createHttp(base_url: string, options: HttpOptions = {}) {
   if (!Number.isInteger(retries) || retries < 0) throw new TypeError('retries must be a whole number ≥ 0.');
   const basePath = base.pathname.replace(/\/+$/, '');
 
-  /** Resolves `path` under the base URL; an absolute URL (a `links.next.href`) must stay on the base's origin. */
+  /** Whether an absolute URL (a `links.next.href`) may be called: on the base's origin or a documented Flinks host. */
+  const mayFollow = (target: URL): boolean =>
+    target.origin === base.origin || FLINKS_ORIGINS.has(target.origin);
+
+  /**
+   * Resolves `path` under the base URL; an absolute URL (a `links.next.href`) must be on the base's origin or a
+   * documented Flinks host: the access token goes with it.
+   */
   const url = (path: string, query?: Record<string, string | number | undefined>): URL => {
     const target = /^https?:\/\//i.test(path)
       ? new URL(path)
       : path.startsWith(`${basePath}/`)
         ? new URL(path, base.origin)
         : new URL(`${basePath}${path.startsWith('/') ? '' : '/'}${path}`, base.origin);
-    if (target.origin !== base.origin) {
+    if (!mayFollow(target)) {
       throw new FlinksServerError(
         ServerErrorCode.INVALID_RESPONSE,
-        `Refusing to follow ${target.origin}: it is not the API's origin ${base.origin}.`,
+        `Refusing to follow ${target.origin}: it is neither the API's origin ${base.origin} nor a Flinks host.`,
       );
     }
     for (const [name, value] of Object.entries(query ?? {})) {
@@ -108,7 +141,8 @@ export function createHttp(base_url: string, options: HttpOptions = {}) {
           { cause: redactedCause(error) },
         );
       }
-      if (RETRY_STATUSES.has(response.status) && attempt < retries) {
+      const json = parseJson(text);
+      if (isRetryable(init.method ?? 'GET', response.status, json) && attempt < retries) {
         const after = parseRetryAfter(response.headers.get('retry-after'), now());
         const delay = after ?? baseDelay * 2 ** attempt * (0.75 + Math.random() * 0.5);
         if (delay <= maxDelay) {
@@ -116,17 +150,48 @@ export function createHttp(base_url: string, options: HttpOptions = {}) {
           continue;
         }
       }
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = undefined;
-      }
       return { response, text, json };
     }
   };
 
-  return { base, url, send };
+  /**
+   * The one authorised-request path of the kit's clients: sends with a Bearer token from `getToken`, and when the
+   * answer says that token was refused ({@link isTokenRejected}), asks `getToken` for another (passing `rejected`) and
+   * sends once more if it got a different one.
+   */
+  const sendAuthorized = async (
+    target: URL,
+    init: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal },
+    getToken: AccessTokenSource,
+  ): Promise<HttpResult> => {
+    const withToken = (token: string) => ({
+      ...init,
+      headers: { ...init.headers, Authorization: `Bearer ${token}` },
+    });
+    const token = await getToken({});
+    const result = await send(target, withToken(token));
+    if (!isTokenRejected(result)) return result;
+    const next = await getToken({ rejected: token });
+    return next === token ? result : send(target, withToken(next));
+  };
+
+  return { base, url, send, sendAuthorized, mayFollow };
+}
+
+/**
+ * True when the answer may mean the access token was refused (expired or invalid) rather than the request: Flinks
+ * documents HTTP 400 for that (FDX code 401, "invalid input", the same as a bad parameter), OAuth resource servers
+ * answer 401 `invalid_token` (RFC 6750 §3.1). FDX 602 (no consent) and an OAuth error other than `invalid_token` are
+ * not token problems.
+ */
+export function isTokenRejected(result: Pick<HttpResult, 'response' | 'json'>): boolean {
+  const { response, json } = result;
+  if (response.status !== 400 && response.status !== 401) return false;
+  if (/invalid_token/i.test(response.headers.get('www-authenticate') ?? '')) return true;
+  const body = (typeof json === 'object' && json !== null ? json : {}) as { error?: unknown; code?: unknown };
+  if (typeof body.error === 'string') return body.error === 'invalid_token';
+  const code = body.code === undefined ? undefined : Number(body.code);
+  return code === undefined || code === 401;
 }
 
 /** @internal Turns an `access_token | getAccessToken` pair into one {@link AccessTokenSource}. */

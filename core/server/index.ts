@@ -4,7 +4,11 @@ export {
   createAdminClient,
   type Provider,
   type ProviderDetails,
+  type ProviderStatus,
+  type ProviderV2,
   type Recipient,
+  type RecipientFields,
+  type RecipientInput,
   type Registration,
   type RegistrationStatus,
   type WaitForActiveOptions,
@@ -39,5 +43,18 @@ export {
 export { createFileTokenStore } from './file-store.ts';
 export { type AccessTokenSource, type HttpOptions, parseRetryAfter } from './http.ts';
 export { toNodeHandler, toWebRequest, writeWebResponse } from './node.ts';
+export {
+  createPostgresTokenStore,
+  type PgPool,
+  type PgQueryable,
+  type PostgresTokenStore,
+  type PostgresTokenStoreOptions,
+} from './pg-store.ts';
+export {
+  createProvidersHandler,
+  type PickerProvider,
+  type ProvidersHandlerOptions,
+  toPickerProviders,
+} from './providers.ts';
 export { DEFAULT_TOKEN_TIMEOUT_MS, type TokenEndpointOptions, type Tokens } from './token-endpoint.ts';
 export { createTokenManager, type TokenManager, type TokenManagerOptions } from './token-manager.ts';

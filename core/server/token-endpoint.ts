@@ -12,7 +12,10 @@ export interface TokenEndpointOptions {
   client_secret: string;
   /** Where the secret goes: the form/JSON body (default) or an HTTP Basic header. @see RFC 6749 §2.3.1 */
   client_auth?: 'client_secret_post' | 'client_secret_basic';
-  /** Body encoding of token requests: `form` (RFC 6749, default) or `json` (what Flinks' sample sends). */
+  /**
+   * Body encoding of token requests: `json` (default: what Flinks documents) or `form` (RFC 6749
+   * `application/x-www-form-urlencoded`, for a standard OAuth server).
+   */
   body_format?: 'form' | 'json';
   /** Time limit of one token request; default 30 000 ms. */
   timeout_ms?: number;
@@ -143,6 +146,20 @@ async function toServerError(error: unknown, url: string, timeout: number): Prom
       },
     );
   }
+  if (
+    error instanceof oauth.OperationProcessingError &&
+    error.code === oauth.RESPONSE_IS_NOT_JSON &&
+    error.cause instanceof Response &&
+    !error.cause.ok
+  ) {
+    // An error page (a wrong token_url's 404, a proxy's 502): keep its status, it says what to fix.
+    const status = error.cause.status;
+    return new FlinksServerError(
+      ServerErrorCode.TOKEN_REQUEST_FAILED,
+      `The token endpoint ${url} answered HTTP ${status} without a JSON body${status === 404 || status === 405 ? ': check token_url' : ''}.`,
+      { cause: redactedCause(error), status },
+    );
+  }
   if (isAbort(error)) {
     return new FlinksServerError(
       ServerErrorCode.TIMEOUT,
@@ -167,7 +184,7 @@ async function toServerError(error: unknown, url: string, timeout: number): Prom
   );
 }
 
-/** Rewrites oauth4webapi's form-encoded token request as JSON, the body format of Flinks' own sample. */
+/** Rewrites oauth4webapi's form-encoded token request as JSON, the body format Flinks documents. */
 function jsonBodyFetch(doFetch: typeof fetch): typeof fetch {
   return (input, init) => {
     const headers = new Headers(init?.headers);
@@ -194,7 +211,7 @@ export function createTokenEndpoint(
   if (clientAuthName !== 'client_secret_post' && clientAuthName !== 'client_secret_basic') {
     throw new TypeError('client_auth must be "client_secret_post" or "client_secret_basic".');
   }
-  const format = options.body_format ?? 'form';
+  const format = options.body_format ?? 'json';
   if (format !== 'form' && format !== 'json') throw new TypeError('body_format must be "form" or "json".');
   const timeout = options.timeout_ms ?? DEFAULT_TOKEN_TIMEOUT_MS;
   if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError('timeout_ms must be a positive number.');

@@ -84,6 +84,14 @@ export interface FdxAccountDescriptor {
 /** Fields `resultType=details` (and `/accounts/{id}`) add to a deposit account. */
 export interface FdxDepositAccount extends FdxAccountDescriptor {
   accountType?: FdxDepositAccountType | (string & {});
+  /** The full account number (details only). */
+  accountNumber?: string;
+  /** Canada: `0` + institution + transit (EFT routing number); US: the ABA routing number. */
+  routingTransitNumber?: string;
+  balanceType?: FdxBalanceType;
+  /** Whether money can be moved into / out of the account. */
+  transferIn?: boolean;
+  transferOut?: boolean;
   currentBalance?: number;
   availableBalance?: number;
   balanceAsOf?: string;
@@ -95,7 +103,11 @@ export interface FdxDepositAccount extends FdxAccountDescriptor {
   maturityDate?: string;
 }
 
+/** `ASSET` (deposit, investment: a positive balance is the customer's) or `LIABILITY` (loan, line of credit). */
+export type FdxBalanceType = 'ASSET' | 'LIABILITY';
+
 export interface FdxLoanAccount extends FdxAccountDescriptor {
+  balanceType?: FdxBalanceType;
   principalBalance?: number;
   balanceAsOf?: string;
   originalPrincipal?: number;
@@ -108,6 +120,7 @@ export interface FdxLoanAccount extends FdxAccountDescriptor {
 }
 
 export interface FdxLocAccount extends FdxAccountDescriptor {
+  balanceType?: FdxBalanceType;
   creditLine?: number;
   availableCredit?: number;
   currentBalance?: number;
@@ -117,11 +130,30 @@ export interface FdxLocAccount extends FdxAccountDescriptor {
   interestRate?: number;
 }
 
+/** One holding of an investment account (FDX 5.2: the ticker is `symbol`; there is no `TICKER` id type). */
+export interface FdxHolding {
+  holdingId?: string;
+  /** CUSIP, ISIN, … (FDX 5.2 has no TICKER id type). */
+  securityId?: string;
+  securityIdType?: 'CUSIP' | 'ISIN' | 'SEDOL' | 'SICC' | 'VALOR' | 'WKN' | (string & {});
+  symbol?: string;
+  holdingName?: string;
+  holdingType?: string;
+  units?: number;
+  currentUnitPrice?: number;
+  marketValue?: number;
+  currency?: FdxCurrency;
+  [field: string]: unknown;
+}
+
 export interface FdxInvestmentAccount extends FdxAccountDescriptor {
+  /** A TFSA is `TAXFREESAVINGSACCOUNT` in FDX 5.2. */
+  accountType?: 'TAXFREESAVINGSACCOUNT' | (string & {});
+  balanceType?: FdxBalanceType;
   currentValue?: number;
   availableCashBalance?: number;
   balanceAsOf?: string;
-  holdings?: Record<string, unknown>[];
+  holdings?: FdxHolding[];
 }
 
 /** One account as FDX wraps it: exactly one key says its kind. */
@@ -144,6 +176,8 @@ export type FdxTransactionStatus = 'PENDING' | 'MEMO' | 'POSTED' | 'AUTHORIZATIO
 export interface FdxTransactionBase {
   accountId: string;
   transactionId: string;
+  /** FDX 5.2 type of the account kind's list, e.g. `POSDEBIT`, `DIRECTDEPOSIT`, `PAYMENT`, `INTEREST`, `PURCHASED`. */
+  transactionType?: string;
   postedTimestamp?: string;
   transactionTimestamp?: string;
   description?: string;
@@ -161,7 +195,6 @@ export interface FdxTransactionBase {
 }
 
 export interface FdxDepositTransaction extends FdxTransactionBase {
-  transactionType?: string;
   payee?: string;
   checkNumber?: number;
 }

@@ -7,5 +7,5 @@ export const DEMO_CLIENT = {
   client_secret: 'sandbox-demo-secret-7f3c9a1e5b2d4086',
   kind: 'recipient' as const,
   name: 'Maple Budget (demo)',
-  active_providers: [1000, 1001, 1002, 1003, 2000],
+  active_providers: [1000, 1001, 1002, 1003, 2000, 3000],
 };

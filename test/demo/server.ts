@@ -3,9 +3,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import {
-  createAdminClient,
   createExchangeHandler,
   createFdxClient,
+  createProvidersHandler,
   toNodeHandler,
 } from '../../core/server/index.ts';
 
@@ -94,14 +94,16 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     }),
   );
 
-  // The picker's list: the banks this recipient is ACTIVE with, read with its client-credentials token.
-  const admin = createAdminClient({
-    base_url: options.apiUrl,
-    token_url: options.tokenUrl,
-    client_id: options.client_id,
-    client_secret: options.client_secret,
-    scope: '',
-  });
+  // The picker's list: the banks this recipient is Activated with, read with its client-credentials token.
+  const providers = toNodeHandler(
+    createProvidersHandler({
+      base_url: options.apiUrl,
+      token_url: options.tokenUrl,
+      client_id: options.client_id,
+      client_secret: options.client_secret,
+      cacheMs: 60_000,
+    }),
+  );
 
   const attributes = (mode: string, picker: boolean) =>
     [
@@ -146,20 +148,6 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
 <script type="module" src="/demo.js"></script>`,
     );
 
-  let providers: { at: number; list: Promise<{ provider_id: number; name: string }[]> } | undefined;
-  const listProviders = () => {
-    if (!providers || Date.now() - providers.at > 60_000) {
-      const list = admin
-        .providers()
-        .then((all) => all.map(({ provider_id, name }) => ({ provider_id, name })));
-      providers = { at: Date.now(), list };
-      list.catch(() => {
-        providers = undefined; // try again on the next request
-      });
-    }
-    return providers.list;
-  };
-
   server.on('request', async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', origin);
     const send = (status: number, type: string, body: string | Buffer) => {
@@ -184,7 +172,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
         return send(200, 'text/html; charset=utf-8', html);
       }
       if (url.pathname === '/api/flinks/providers') {
-        return send(200, 'application/json', JSON.stringify(await listProviders()));
+        providers(req, res);
+        return;
       }
       if (url.pathname === '/flinks-connect.js') {
         const file = await readFile(join(root, 'dist/widget/flinks-connect.js')).catch(() => undefined);

@@ -7,11 +7,19 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
-import { DATA_CLUSTERS, findProvider, PROVIDERS, type SandboxProvider } from './data.ts';
+import {
+  accountTypesOf,
+  DATA_CLUSTERS,
+  dataInventoryOf,
+  findProvider,
+  PROVIDERS,
+  type SandboxProvider,
+} from './data.ts';
 import { type Faults, type FaultTarget, parseFault } from './faults.ts';
 import { bearer, HttpError, readFields, sendEmpty, sendJson } from './http.ts';
 import {
   REGISTRATION_STATUSES,
+  type RecipientProfile,
   type Registration,
   type RegistrationStatus,
   SandboxState,
@@ -25,6 +33,8 @@ interface Deps {
   url: string;
   registrationAdvanceMs?: number;
   redirectUriProblem: (uri: unknown) => string | undefined;
+  /** The stored token behind a presented one (access tokens are JWTs), undefined for a forged JWT. */
+  tokenId: (token: string) => string | undefined;
 }
 
 interface Caller {
@@ -35,11 +45,52 @@ interface Caller {
 const bad = (description: string, error = 'invalid_request', status = 400) =>
   new HttpError(status, { error, error_description: description });
 
-export function createAdmin({ provider, state, faults, registrationAdvanceMs, redirectUriProblem }: Deps) {
+/** A bank's logo for the picker: its initials on a colour of its own. */
+function logoSvg(p: SandboxProvider): string {
+  const initials = p.name
+    .split(/\s+/)
+    .filter((w) => /^[A-Z]/.test(w))
+    .map((w) => w[0])
+    .join('')
+    .slice(0, 3);
+  const hue = (p.provider_id * 47) % 360;
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" role="img" aria-label="${p.name.replace(/[<>&"]/g, '')}"><rect width="64" height="64" rx="12" fill="hsl(${hue} 55% 35%)"/><text x="32" y="40" font-family="sans-serif" font-size="22" font-weight="700" fill="#fff" text-anchor="middle">${initials}</text></svg>`;
+}
+
+function sendSvg(res: ServerResponse, svg: string): void {
+  res.writeHead(200, {
+    'content-type': 'image/svg+xml',
+    'cache-control': 'public, max-age=3600',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(svg);
+}
+
+export function createAdmin({
+  provider,
+  state,
+  faults,
+  url: publicUrl,
+  registrationAdvanceMs,
+  redirectUriProblem,
+  tokenId,
+}: Deps) {
+  /**
+   * A provider's `status` for the caller in `/api/v2/providers`: `Activated` once its registration is ACTIVE,
+   * `PendingActivation` while it is under review or being activated, `Available` with none.
+   */
+  const providerStatus = (clientId: string, p: SandboxProvider) => {
+    const registration = state.registration(clientId, p.provider_id)?.registration_status;
+    if (registration === 'ACTIVE') return 'Activated';
+    return registration ? 'PendingActivation' : 'Available';
+  };
+
   async function caller(req: IncomingMessage): Promise<Caller> {
     const token = bearer(req);
     if (!token) throw bad('missing Authorization: Bearer access token (client_credentials)', 'invalid_token');
-    const cc = await provider.ClientCredentials.find(token);
+    const id = tokenId(token);
+    const cc = id === undefined ? undefined : await provider.ClientCredentials.find(id);
     const client = cc ? state.client(cc.clientId) : undefined;
     if (!cc || !client) throw bad('the access token is invalid or expired: get a new one', 'invalid_token');
     return { client, admin: cc.scopes.has('client:admin') };
@@ -60,14 +111,66 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
     return target;
   };
 
+  // Flinks' recipient fields: `name`, and `scope` as a space-delimited string in answers.
   const recipientView = (r: StoredClient, secret = false) => ({
     client_id: r.client_id,
     ...(secret ? { client_secret: r.client_secret } : {}),
-    client_name: r.client_name,
+    name: r.client_name,
+    scope: r.scope.join(' '),
     redirect_uris: r.redirect_uris,
-    scope: r.scope,
+    ...r.profile,
     created_at: r.created_at,
   });
+
+  const checkUri = (name: string, value: unknown): string => {
+    if (typeof value !== 'string' || !URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) {
+      throw bad(`${name} must be an absolute http(s) URL`);
+    }
+    return value;
+  };
+
+  /** The profile fields present in a create or update body, checked. */
+  const profileOf = (body: Record<string, unknown>): RecipientProfile => {
+    const out: RecipientProfile = {};
+    for (const key of ['logo_uri', 'terms_uri', 'client_uri'] as const) {
+      if (body[key] !== undefined) out[key] = checkUri(key, body[key]);
+    }
+    if (body.description !== undefined) {
+      if (typeof body.description !== 'string' || body.description.length > 512) {
+        throw bad('description must be a string of at most 512 characters');
+      }
+      out.description = body.description;
+    }
+    if (body.country !== undefined) {
+      if (typeof body.country !== 'string' || !/^[A-Za-z]{2}$/.test(body.country)) {
+        throw bad('country must be an ISO 3166 alpha-2 code');
+      }
+      out.country = body.country.toUpperCase();
+    }
+    if (body.contacts !== undefined) {
+      const contacts = Array.isArray(body.contacts) ? body.contacts : [body.contacts];
+      if (!contacts.every((c) => typeof c === 'string' && c.length > 0 && c.length <= 256)) {
+        throw bad('contacts must be a list of e-mail addresses');
+      }
+      out.contacts = contacts as string[];
+    }
+    return out;
+  };
+
+  /** A recipient's data clusters, from a space-delimited string or a list. */
+  const scopeOf = (value: unknown): string[] => {
+    const scope = typeof value === 'string' ? value.split(/\s+/).filter(Boolean) : list(value, 'scope');
+    const unknown = scope.filter((s) => !(DATA_CLUSTERS as readonly string[]).includes(s));
+    if (unknown.length) throw bad(`unknown data cluster(s): ${unknown.join(', ')}`, 'invalid_scope');
+    if (!scope.includes('ACCOUNT_BASIC')) throw bad('scope must include ACCOUNT_BASIC', 'invalid_scope');
+    return [...new Set(scope)];
+  };
+
+  const nameOf = (value: unknown): string => {
+    if (typeof value !== 'string' || !value.trim()) throw bad('name is required');
+    if (value.length > 256) throw bad('name must be at most 256 characters');
+    return value.trim();
+  };
 
   const registrationView = (r: Registration) => {
     const p = findProvider(r.provider_id) as SandboxProvider;
@@ -145,7 +248,9 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
   }
 
   /** The connection (grant id) a token belongs to, for access and refresh tokens. */
-  async function grantOf(token: string): Promise<{ grantId: string; clientId: string } | undefined> {
+  async function grantOf(presented: string): Promise<{ grantId: string; clientId: string } | undefined> {
+    const token = tokenId(presented);
+    if (token === undefined) return undefined;
     const t =
       (await provider.AccessToken.find(token, { ignoreExpiration: true })) ??
       (await provider.RefreshToken.find(token, { ignoreExpiration: true }));
@@ -162,7 +267,8 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
     const token = bearer(req);
     if (token) {
       // The connection's own access token revokes it.
-      const at = await provider.AccessToken.find(token);
+      const id = tokenId(token);
+      const at = id === undefined ? undefined : await provider.AccessToken.find(id);
       if (!at?.grantId || !state.data.connections[at.grantId]) {
         throw bad(
           'the access token is invalid or expired: revoke with client credentials and token=',
@@ -216,17 +322,22 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
       const country = url.searchParams.get('country');
       if (country !== null && !/^[A-Za-z]{2}$/.test(country))
         throw bad('country must be an ISO 3166 alpha-2 code');
+      const enabled = url.searchParams.get('isEnabledForClient');
+      if (enabled !== null && enabled !== 'true' && enabled !== 'false')
+        throw bad('isEnabledForClient must be true or false');
       const rows = PROVIDERS.filter((p) => !country || p.country === country.toUpperCase())
-        .filter((p) => c.admin || state.isActive(c.client.client_id, p.provider_id))
         .map((p) => ({
           provider_id: p.provider_id,
           name: p.name,
           country: p.country,
           provider_url: p.provider_url,
+          logoUrl: `${publicUrl}/sandbox/logos/${p.provider_id}.svg`,
+          status: providerStatus(c.client.client_id, p),
+          connectorName: p.connectorName,
+          availableAccountTypes: accountTypesOf(p),
           scopes: p.scopes,
-          registration_status:
-            state.registration(c.client.client_id, p.provider_id)?.registration_status ?? null,
-        }));
+        }))
+        .filter((row) => enabled === null || (row.status === 'Activated') === (enabled === 'true'));
       sendJson(res, 200, rows);
       return true;
     }
@@ -245,7 +356,7 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
         country: p.country,
         provider_url: p.provider_url,
         scopes: p.scopes,
-        data_inventory: p.data_inventory,
+        data_inventory: dataInventoryOf(p),
       });
       return true;
     }
@@ -305,23 +416,20 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
       }
       if (method === 'POST') {
         const body = await readFields(req);
-        const name = body.name ?? body.client_name;
-        if (typeof name !== 'string' || !name.trim()) throw bad('name is required');
-        if (name.length > 256) throw bad('name must be at most 256 characters');
-        const scope = body.scope === undefined ? [...DATA_CLUSTERS] : list(body.scope, 'scope');
-        const unknown = scope.filter((s) => !(DATA_CLUSTERS as readonly string[]).includes(s));
-        if (unknown.length) throw bad(`unknown data cluster(s): ${unknown.join(', ')}`, 'invalid_scope');
-        if (!scope.includes('ACCOUNT_BASIC')) throw bad('scope must include ACCOUNT_BASIC', 'invalid_scope');
+        const name = nameOf(body.name);
+        const scope = body.scope === undefined ? [...DATA_CLUSTERS] : scopeOf(body.scope);
         const redirect_uris = body.redirect_uris === undefined ? [] : checkRedirectUris(body.redirect_uris);
+        const profile = profileOf(body);
         const recipient: StoredClient = {
           client_id: SandboxState.newRecipientId(),
           client_secret: SandboxState.newSecret(),
-          client_name: name.trim(),
+          client_name: name,
           kind: 'recipient',
           redirect_uris,
           scope,
           created_at: new Date().toISOString(),
           created_by: c.client.client_id,
+          ...(Object.keys(profile).length ? { profile } : {}),
         };
         state.putClient(recipient);
         // Flinks Capital is the test institution: a new recipient is ACTIVE with it at once, so it can
@@ -339,9 +447,26 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
         return true;
       }
       if (seg.length === 4 && method === 'PUT') {
+        // Replaces the fields the body names; the others stay.
         const body = await readFields(req);
-        if (body.redirect_uris === undefined) throw bad('redirect_uris is required');
-        target.redirect_uris = checkRedirectUris(body.redirect_uris);
+        const fields = [
+          'name',
+          'scope',
+          'redirect_uris',
+          'logo_uri',
+          'description',
+          'terms_uri',
+          'client_uri',
+        ];
+        if (![...fields, 'country', 'contacts'].some((f) => body[f] !== undefined)) {
+          throw bad(`name at least one field to change: ${fields.join(', ')}, country, contacts`);
+        }
+        const name = body.name === undefined ? target.client_name : nameOf(body.name);
+        const scope = body.scope === undefined ? target.scope : scopeOf(body.scope);
+        const redirect_uris =
+          body.redirect_uris === undefined ? target.redirect_uris : checkRedirectUris(body.redirect_uris);
+        const profile = { ...target.profile, ...profileOf(body) };
+        Object.assign(target, { client_name: name, scope, redirect_uris, profile });
         state.changed();
         sendJson(res, 200, recipientView(target));
         return true;
@@ -396,7 +521,7 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
       if (typeof body.token !== 'string' || !body.token) throw bad('token is required');
       let found = false;
       for (const model of ['AccessToken', 'RefreshToken', 'ClientCredentials']) {
-        const entry = state.entry(model, body.token);
+        const entry = state.entry(model, tokenId(body.token) ?? '');
         if (entry) {
           // Expired as oidc-provider sees it (exp in the past) and, for refresh tokens, idle too long.
           // An hour back: oidc-provider accepts tokens up to its clockTolerance past exp.
@@ -418,6 +543,13 @@ export function createAdmin({ provider, state, faults, registrationAdvanceMs, re
       if (!found) throw bad('no connection has this token', 'not_found', 404);
       await revokeConnection(found.grantId);
       sendEmpty(res, 204);
+      return true;
+    }
+    const logo = /^\/sandbox\/logos\/(\d+)\.svg$/.exec(path);
+    if (logo && method === 'GET') {
+      const p = findProvider(logo[1] as string);
+      if (!p) throw bad('no such provider', 'not_found', 404);
+      sendSvg(res, logoSvg(p));
       return true;
     }
     if (path === '/sandbox/state' && method === 'GET') {

@@ -17,13 +17,13 @@ export interface SandboxProvider {
   currency: 'CAD' | 'USD';
   /** What the bank can share; a request for a cluster it lacks is refused at /authorize. */
   scopes: DataCluster[];
-  data_inventory: {
-    accounts: boolean;
-    transactions: boolean;
+  /** The connector Flinks reaches the bank through (`/api/v2/providers`). */
+  connectorName: string;
+  /** What the bank offers besides accounts, transactions and the customer: drives the generated data. */
+  offers: {
     payment_networks: boolean;
     investments: boolean;
     loans: boolean;
-    customer: boolean;
   };
 }
 
@@ -39,7 +39,8 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     provider_url: 'https://flinks.com',
     currency: 'CAD',
     scopes: ALL,
-    data_inventory: inventory(),
+    connectorName: 'FlinksCapitalFdx',
+    offers: offers(),
   },
   {
     provider_id: 1001,
@@ -48,7 +49,8 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     provider_url: 'https://banque-test.example.ca',
     currency: 'CAD',
     scopes: without('INVESTMENTS'),
-    data_inventory: inventory({ investments: false }),
+    connectorName: 'BanqueLaurentienneTestFdx',
+    offers: offers({ investments: false }),
   },
   {
     provider_id: 1002,
@@ -57,7 +59,8 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     provider_url: 'https://npcu.example.ca',
     currency: 'CAD',
     scopes: without('ACCOUNT_PAYMENTS'),
-    data_inventory: inventory({ payment_networks: false }),
+    connectorName: 'NorthernPrairieFdx',
+    offers: offers({ payment_networks: false }),
   },
   {
     provider_id: 1003,
@@ -66,31 +69,45 @@ export const PROVIDERS: readonly SandboxProvider[] = [
     provider_url: 'https://maritime-trust.example.ca',
     currency: 'CAD',
     scopes: without('STATEMENTS'),
-    data_inventory: inventory({ loans: false }),
+    connectorName: 'MaritimeTrustFdx',
+    offers: offers({ loans: false }),
   },
   {
+    // Flinks' own examples use provider 2000 for NBC (National Bank of Canada).
     provider_id: 2000,
+    name: 'NBC',
+    country: 'CA',
+    provider_url: 'https://www.nbc.ca',
+    currency: 'CAD',
+    scopes: ALL,
+    connectorName: 'NbcFdx',
+    offers: offers(),
+  },
+  {
+    provider_id: 3000,
     name: 'Liberty Test Bank',
     country: 'US',
     provider_url: 'https://liberty-test-bank.example.com',
     currency: 'USD',
     scopes: without('INVESTMENTS', 'STATEMENTS'),
-    data_inventory: inventory({ investments: false }),
+    connectorName: 'LibertyTestBankFdx',
+    offers: offers({ investments: false }),
   },
 ];
 
-function inventory(
-  overrides: Partial<SandboxProvider['data_inventory']> = {},
-): SandboxProvider['data_inventory'] {
-  return {
-    accounts: true,
-    transactions: true,
-    payment_networks: true,
-    investments: true,
-    loans: true,
-    customer: true,
-    ...overrides,
-  };
+function offers(overrides: Partial<SandboxProvider['offers']> = {}): SandboxProvider['offers'] {
+  return { payment_networks: true, investments: true, loans: true, ...overrides };
+}
+
+/** The FDX account types a customer can hold at the bank (`availableAccountTypes` of `/api/v2/providers`). */
+export function accountTypesOf(provider: SandboxProvider): string[] {
+  return [
+    'CHECKING',
+    'SAVINGS',
+    'LINEOFCREDIT',
+    ...(provider.offers.loans ? ['MORTGAGE'] : []),
+    ...(provider.offers.investments ? ['TAXFREESAVINGSACCOUNT'] : []),
+  ];
 }
 
 export function findProvider(id: number | string): SandboxProvider | undefined {
@@ -282,6 +299,8 @@ export function buildCustomer(
     const institution = String(int(r, 1, 999)).padStart(3, '0');
     const transit = digits(r, 5);
     const number = digits(r, 7);
+    // Canada's EFT routing number is 0 + institution + transit; a US one is a 9-digit ABA number.
+    const routing = provider.country === 'US' ? digits(r, 9) : `0${institution}${transit}`;
     accounts.push({
       accountId,
       category: 'DEPOSIT_ACCOUNT',
@@ -297,6 +316,11 @@ export function buildCustomer(
         currency: { currencyCode: currency },
       },
       details: {
+        accountNumber: number,
+        routingTransitNumber: routing,
+        balanceType: 'ASSET',
+        transferIn: true,
+        transferOut: true,
         currentBalance: balance,
         availableBalance: money(balance - (type === 'CHECKING' ? int(r, 0, 150) : 0)),
         balanceAsOf: asOfIso,
@@ -305,10 +329,10 @@ export function buildCustomer(
         interestRateType: 'VARIABLE',
         lastActivityDate: isoDate(asOf),
       },
-      paymentNetworks: provider.data_inventory.payment_networks
+      paymentNetworks: provider.offers.payment_networks
         ? [
             {
-              bankId: provider.country === 'US' ? digits(r, 9) : `${institution}${transit}`,
+              bankId: provider.country === 'US' ? routing : `${institution}${transit}`,
               identifier: number,
               identifierType: 'ACCOUNT_NUMBER',
               type: provider.country === 'US' ? 'US_ACH' : 'CA_ACSS',
@@ -363,6 +387,7 @@ export function buildCustomer(
         currency: { currencyCode: currency },
       },
       details: {
+        balanceType: 'LIABILITY',
         creditLine,
         availableCredit: money(creditLine - used),
         currentBalance: used,
@@ -378,7 +403,7 @@ export function buildCustomer(
     });
   }
 
-  if (provider.data_inventory.loans) {
+  if (provider.offers.loans) {
     const accountId = nextId('mtg');
     const original = int(r, 250, 700) * 1000;
     const principal = money(original * (0.45 + r() * 0.5));
@@ -397,6 +422,7 @@ export function buildCustomer(
         currency: { currencyCode: currency },
       },
       details: {
+        balanceType: 'LIABILITY',
         principalBalance: principal,
         originalPrincipal: original,
         balanceAsOf: asOfIso,
@@ -414,7 +440,7 @@ export function buildCustomer(
     });
   }
 
-  if (provider.data_inventory.investments) {
+  if (provider.offers.investments) {
     const accountId = nextId('tfsa');
     const cash = money(r() * 2000);
     const holdings = [
@@ -426,12 +452,12 @@ export function buildCustomer(
       const unitPrice = money(15 + r() * 120);
       return {
         holdingId: `${accountId}-${h.symbol}`,
-        securityId: h.symbol,
-        securityIdType: 'TICKER',
+        // FDX 5.2 has no TICKER security id type: the ticker goes in symbol.
+        symbol: h.symbol,
         holdingName: h.name,
         holdingType: 'MUTUALFUND',
         units,
-        unitPrice,
+        currentUnitPrice: unitPrice,
         marketValue: money(units * unitPrice),
         currency: { currencyCode: currency },
       };
@@ -443,7 +469,7 @@ export function buildCustomer(
       basic: {
         accountId,
         accountCategory: 'INVESTMENT_ACCOUNT',
-        accountType: 'TFSA',
+        accountType: 'TAXFREESAVINGSACCOUNT',
         accountNumberDisplay: display(),
         productName: french ? 'CELI autogéré' : 'Self-directed TFSA',
         nickname: french ? 'CELI' : 'TFSA',
@@ -452,6 +478,7 @@ export function buildCustomer(
         currency: { currencyCode: currency },
       },
       details: {
+        balanceType: 'ASSET',
         currentValue: value,
         availableCashBalance: cash,
         balanceAsOf: asOfIso,
@@ -545,7 +572,13 @@ export function buildTransactions(account: SandboxAccount, asOf: Date): SandboxT
   const wrapper = TX_WRAPPER[account.category];
   const type = account.basic.accountType;
   let n = 0;
-  const add = (day: number, description: string, amount: number, memo: 'DEBIT' | 'CREDIT', extra = {}) => {
+  const add = (
+    day: number,
+    description: string,
+    amount: number,
+    memo: 'DEBIT' | 'CREDIT',
+    transactionType: string,
+  ) => {
     const time = day + int(r, 7 * 3600, 22 * 3600) * 1000;
     n += 1;
     const pending = end - day < 2 * 86400000 && memo === 'DEBIT' && r() < 0.5;
@@ -560,8 +593,8 @@ export function buildTransactions(account: SandboxAccount, asOf: Date): SandboxT
           description,
           debitCreditMemo: memo,
           amount: money(amount),
+          transactionType,
           status: pending ? 'PENDING' : 'POSTED',
-          ...extra,
         },
       },
     });
@@ -570,40 +603,48 @@ export function buildTransactions(account: SandboxAccount, asOf: Date): SandboxT
     const d = new Date(day);
     const dom = d.getUTCDate();
     if (account.category === 'DEPOSIT_ACCOUNT' && type === 'CHECKING') {
-      if (dom === 1 || dom === 15) add(day, 'Payroll deposit / Dépôt de paie', 1800 + r() * 900, 'CREDIT');
+      if (dom === 1 || dom === 15)
+        add(day, 'Payroll deposit / Dépôt de paie', 1800 + r() * 900, 'CREDIT', 'DIRECTDEPOSIT');
       if (dom === 3) {
         const [name, lo, hi] = pick(r, BILLS);
-        add(day, `${name} — bill payment`, lo + r() * (hi - lo), 'DEBIT');
+        add(day, `${name} — bill payment`, lo + r() * (hi - lo), 'DEBIT', 'BILLPAYMENT');
       }
       if (dom === 20 && d.getUTCMonth() % 3 === 0)
-        add(day, 'GST/HST credit — Canada', 80 + r() * 40, 'CREDIT');
+        add(day, 'GST/HST credit — Canada', 80 + r() * 40, 'CREDIT', 'DIRECTDEPOSIT');
       const count = r() < 0.55 ? int(r, 1, 2) : 0;
       for (let i = 0; i < count; i++) {
         const [name, lo, hi] = pick(r, DEBITS);
-        add(day, name, lo + r() * (hi - lo), 'DEBIT');
+        add(day, name, lo + r() * (hi - lo), 'DEBIT', 'POSDEBIT');
       }
       if (r() < 0.03)
-        add(day, `Interac e-Transfer from ${pick(r, [...FIRST_EN, ...FIRST_FR])}`, 20 + r() * 300, 'CREDIT');
+        add(
+          day,
+          `Interac e-Transfer from ${pick(r, [...FIRST_EN, ...FIRST_FR])}`,
+          20 + r() * 300,
+          'CREDIT',
+          'TRANSFER',
+        );
     } else if (account.category === 'DEPOSIT_ACCOUNT') {
-      if (dom === 2) add(day, 'Transfer from chequing / Virement', 100 + r() * 400, 'CREDIT');
-      if (dom === 28) add(day, 'Interest / Intérêts', 2 + r() * 30, 'CREDIT');
-      if (r() < 0.3) add(day, 'Online transfer to chequing', 20 + r() * 200, 'DEBIT');
-      if (r() < 0.25) add(day, 'Interac e-Transfer received', 15 + r() * 250, 'CREDIT');
+      if (dom === 2) add(day, 'Transfer from chequing / Virement', 100 + r() * 400, 'CREDIT', 'TRANSFER');
+      if (dom === 28) add(day, 'Interest / Intérêts', 2 + r() * 30, 'CREDIT', 'INTEREST');
+      if (r() < 0.3) add(day, 'Online transfer to chequing', 20 + r() * 200, 'DEBIT', 'TRANSFER');
+      if (r() < 0.25) add(day, 'Interac e-Transfer received', 15 + r() * 250, 'CREDIT', 'TRANSFER');
     } else if (account.category === 'LOC_ACCOUNT') {
-      if (r() < 0.25) add(day, pick(r, DEBITS)[0], 20 + r() * 400, 'DEBIT');
-      if (dom === 10) add(day, 'Payment — thank you / Paiement', 100 + r() * 500, 'CREDIT');
-      if (dom === 25) add(day, 'Interest charge', 10 + r() * 60, 'DEBIT');
-      if (r() < 0.2) add(day, 'Cash advance', 40 + r() * 200, 'DEBIT');
+      if (r() < 0.25) add(day, pick(r, DEBITS)[0], 20 + r() * 400, 'DEBIT', 'WITHDRAWAL');
+      if (dom === 10) add(day, 'Payment — thank you / Paiement', 100 + r() * 500, 'CREDIT', 'PAYMENT');
+      if (dom === 25) add(day, 'Interest charge', 10 + r() * 60, 'DEBIT', 'INTEREST');
+      if (r() < 0.2) add(day, 'Cash advance', 40 + r() * 200, 'DEBIT', 'WITHDRAWAL');
     } else if (account.category === 'LOAN_ACCOUNT') {
       if (dom === 1 || dom === 15)
-        add(day, 'Mortgage payment / Versement hypothécaire', 900 + r() * 300, 'CREDIT');
-      if (dom === 28) add(day, 'Interest / Intérêts', 600 + r() * 200, 'DEBIT');
-      if (r() < 0.2) add(day, 'Property tax instalment', 80 + r() * 150, 'DEBIT');
+        add(day, 'Mortgage payment / Versement hypothécaire', 900 + r() * 300, 'CREDIT', 'PAYMENT');
+      if (dom === 28) add(day, 'Interest / Intérêts', 600 + r() * 200, 'DEBIT', 'INTEREST');
+      if (r() < 0.2) add(day, 'Property tax instalment', 80 + r() * 150, 'DEBIT', 'FEE');
     } else {
-      if (dom === 5) add(day, 'Contribution / Cotisation', 250 + r() * 250, 'CREDIT');
-      if (r() < 0.3) add(day, `Buy ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 100 + r() * 900, 'DEBIT');
-      if (r() < 0.15) add(day, `Dividend ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 5 + r() * 60, 'CREDIT');
-      if (r() < 0.1) add(day, `Sell ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 100 + r() * 700, 'CREDIT');
+      if (dom === 5) add(day, 'Contribution / Cotisation', 250 + r() * 250, 'CREDIT', 'CONTRIBUTION');
+      if (r() < 0.3) add(day, `Buy ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 100 + r() * 900, 'DEBIT', 'PURCHASED');
+      if (r() < 0.15)
+        add(day, `Dividend ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 5 + r() * 60, 'CREDIT', 'DIVIDEND');
+      if (r() < 0.1) add(day, `Sell ${pick(r, ['XIC', 'VFV', 'ZAG'])}`, 100 + r() * 700, 'CREDIT', 'SOLD');
     }
   }
   out.sort((a, b) => a.time - b.time);
@@ -694,4 +735,65 @@ export function statementPdf(
   pdf += offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('');
   pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(pdf, 'latin1');
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Data inventory
+
+/** `data_inventory` of `GET /api/v1/providers/{id}`: the FDX field paths the bank fills, per kind of data. */
+export interface DataInventory {
+  account: string[];
+  customers: string[];
+  detailed_accounts: string[];
+  lightweight_accounts: string[];
+  payments: string[];
+  transactions: string[];
+}
+
+/** Dotted paths of the leaves of `value` (`[]` marks an array's items), e.g. `depositAccount.currency.currencyCode`. */
+function fieldPaths(value: unknown, prefix: string, out: Set<string>): Set<string> {
+  if (Array.isArray(value)) {
+    for (const item of value) fieldPaths(item, `${prefix}[]`, out);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, inner] of Object.entries(value))
+      fieldPaths(inner, prefix ? `${prefix}.${key}` : key, out);
+  } else if (prefix) out.add(prefix);
+  return out;
+}
+
+const inventories = new Map<number, DataInventory>();
+
+/**
+ * The bank's data inventory, read off the data it generates (so it never claims a field the sandbox does not
+ * fill): every field of a test customer's accounts, transactions, payment networks and customer record.
+ */
+export function dataInventoryOf(provider: SandboxProvider): DataInventory {
+  const cached = inventories.get(provider.provider_id);
+  if (cached) return cached;
+  const user = TEST_USERS[0] as TestUser;
+  const asOf = new Date(Date.UTC(2026, 0, 31));
+  const customer = buildCustomer('inventory', provider, user, asOf);
+  const sorted = (set: Set<string>) => [...set].sort();
+  const light = new Set<string>();
+  const detailed = new Set<string>();
+  const transactions = new Set<string>();
+  const payments = new Set<string>();
+  for (const account of customer.accounts) {
+    fieldPaths(wrapAccount(account, false), '', light);
+    fieldPaths(wrapAccount(account, true), '', detailed);
+    for (const t of buildTransactions(account, asOf).slice(0, 50)) fieldPaths(t.body, '', transactions);
+    if (account.paymentNetworks.length)
+      fieldPaths({ paymentNetworks: account.paymentNetworks }, '', payments);
+  }
+  const { accounts: _accounts, ...customerFields } = customer.body;
+  const inventory: DataInventory = {
+    account: sorted(detailed),
+    customers: sorted(fieldPaths(customerFields, '', new Set())),
+    detailed_accounts: sorted(detailed),
+    lightweight_accounts: sorted(light),
+    payments: sorted(payments),
+    transactions: sorted(transactions),
+  };
+  inventories.set(provider.provider_id, inventory);
+  return inventory;
 }

@@ -15,6 +15,7 @@ export const FAULT_KINDS = [
   'fdx_500',
   'fdx_503',
   'fdx_1207',
+  'fdx_1207_422',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export const FAULT_TARGETS = ['token', 'authorize', 'fdx', 'admin'] as const;
@@ -65,6 +66,8 @@ const FDX_FAULTS: Record<string, { status: number; code: string; message: string
   fdx_500: { status: 500, code: '500', message: 'Internal server error' },
   fdx_503: { status: 503, code: '503', message: 'Scheduled maintenance' },
   fdx_1207: { status: 429, code: '1207', message: 'Too many requests' },
+  // One of Flinks' error tables gives 1207 with HTTP 422.
+  fdx_1207_422: { status: 422, code: '1207', message: 'Too many requests' },
 };
 
 export class Faults {
@@ -130,7 +133,12 @@ export class Faults {
       );
       return true;
     }
-    if (fault.kind === 'temporarily_unavailable' || fault.kind === 'fdx_503' || fault.kind === 'fdx_1207') {
+    if (
+      fault.kind === 'temporarily_unavailable' ||
+      fault.kind === 'fdx_503' ||
+      fault.kind === 'fdx_1207' ||
+      fault.kind === 'fdx_1207_422'
+    ) {
       sendJson(
         res,
         503,

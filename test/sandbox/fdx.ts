@@ -60,6 +60,10 @@ interface Deps {
   seed: string;
   asOf: Date;
   faults: Faults;
+  /** The sandbox's origin: links.next.href is absolute on it. */
+  url: string;
+  /** The stored token behind a presented access token (a JWT), undefined when it is not one of ours. */
+  tokenId: (token: string) => string | undefined;
 }
 
 interface Access {
@@ -71,9 +75,26 @@ interface Access {
 }
 
 const DEFAULT_LIMIT = 25;
+
+/** An opaque paging cursor: clients must hand back `nextOffset` as it came, never build one. */
+function cursorOf(offset: number): string {
+  return Buffer.from(`fdx-cursor:${offset}`).toString('base64url');
+}
+
+/** The position of a cursor this sandbox issued; FDX 401 for anything else (a number included). */
+function cursorOffset(cursor: string): number {
+  const match = /^fdx-cursor:(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match || cursorOf(Number(match[1])) !== cursor) {
+    throw new FdxError(
+      401,
+      'offset must be the nextOffset of a previous page, as it came (an opaque cursor)',
+    );
+  }
+  return Number(match[1]);
+}
 const MAX_LIMIT = 1000;
 
-export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
+export function createFdx({ provider, state, seed, asOf, faults, url: publicUrl, tokenId }: Deps) {
   const customers = new Map<string, SandboxCustomer>();
   const transactions = new Map<string, SandboxTransaction[]>();
 
@@ -104,7 +125,8 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
   async function access(req: IncomingMessage): Promise<Access> {
     const token = bearer(req);
     if (!token) throw new FdxError(401, 'missing Authorization: Bearer access token', 400);
-    const at = await provider.AccessToken.find(token);
+    const id = tokenId(token);
+    const at = id === undefined ? undefined : await provider.AccessToken.find(id);
     if (!at) throw new FdxError(401, 'the access token is invalid or expired: get a new one', 400);
     const connection = at.grantId ? state.data.connections[at.grantId] : undefined;
     if (!connection) throw new FdxError(401, 'the access token is not one of a customer connection', 400);
@@ -117,9 +139,14 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
     return { connection, scopes: at.scopes, customer, accounts };
   }
 
+  // Flinks answers FDX 602 (HTTP 401) both when the consent is gone and when the customer did not consent to the
+  // data cluster a call needs: a partner tells them apart by whether every call is refused.
   const need = (a: Access, scope: string, what: string) => {
     if (!a.scopes.has(scope))
-      throw new FdxError(403, `${what} needs the ${scope} data cluster, which was not granted`);
+      throw new FdxError(
+        602,
+        `${what} needs the ${scope} data cluster, which the customer did not consent to`,
+      );
   };
 
   const accountOf = (a: Access, id: string): SandboxAccount => {
@@ -131,39 +158,37 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
   const paging = (url: URL, defaultLimit: number) => {
     const offsetRaw = url.searchParams.get('offset');
     const limitRaw = url.searchParams.get('limit');
-    const offset = offsetRaw === null || offsetRaw === '' ? 0 : Number(offsetRaw);
+    const offset = offsetRaw === null || offsetRaw === '' ? 0 : cursorOffset(offsetRaw);
     const limit = limitRaw === null || limitRaw === '' ? defaultLimit : Number(limitRaw);
-    if (!Number.isInteger(offset) || offset < 0)
-      throw new FdxError(401, 'offset must be a non-negative integer');
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
       throw new FdxError(401, `limit must be an integer from 1 to ${MAX_LIMIT}`);
     }
     return { offset, limit };
   };
 
-  /** One page of `items`, FDX-style: page.nextOffset/totalElements and links.next.href. */
+  /**
+   * One page of `items`, FDX-style: `page.nextOffset` (an opaque cursor, as Flinks' are) with `totalElements`, and
+   * `links.next.href` / `links.prev.href` as absolute URLs on this host, as Flinks sends them.
+   */
   const page = <T>(url: URL, items: T[], defaultLimit: number) => {
     const { offset, limit } = paging(url, defaultLimit);
     if (offset > 0 && offset >= items.length) {
-      throw new FdxError(1107, `offset ${offset} is past the last of ${items.length} items`);
+      throw new FdxError(1107, `offset is past the last of ${items.length} items`);
     }
     const slice = items.slice(offset, offset + limit);
     const next = offset + limit < items.length ? offset + limit : undefined;
+    const link = (at: number) => {
+      const href = new URL(url.pathname + url.search, publicUrl);
+      if (at > 0) href.searchParams.set('offset', cursorOf(at));
+      else href.searchParams.delete('offset');
+      href.searchParams.set('limit', String(limit));
+      return { href: href.href };
+    };
     const links: Record<string, { href: string }> = {};
-    if (next !== undefined) {
-      const href = new URL(url.pathname + url.search, 'http://x');
-      href.searchParams.set('offset', String(next));
-      href.searchParams.set('limit', String(limit));
-      links.next = { href: href.pathname + href.search };
-    }
-    if (offset > 0) {
-      const href = new URL(url.pathname + url.search, 'http://x');
-      href.searchParams.set('offset', String(Math.max(0, offset - limit)));
-      href.searchParams.set('limit', String(limit));
-      links.prev = { href: href.pathname + href.search };
-    }
+    if (next !== undefined) links.next = link(next);
+    if (offset > 0) links.prev = link(Math.max(0, offset - limit));
     return {
-      page: { ...(next !== undefined ? { nextOffset: String(next) } : {}), totalElements: items.length },
+      page: { ...(next !== undefined ? { nextOffset: cursorOf(next) } : {}), totalElements: items.length },
       links,
       slice,
     };
@@ -233,8 +258,8 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
       const contact = a.scopes.has('CUSTOMER_CONTACT');
       if (!personal && !contact) {
         throw new FdxError(
-          403,
-          'customers/current needs CUSTOMER_PERSONAL or CUSTOMER_CONTACT, neither was granted',
+          602,
+          'customers/current needs CUSTOMER_PERSONAL or CUSTOMER_CONTACT, and the customer consented to neither',
         );
       }
       const c = a.customer.body;
@@ -324,7 +349,7 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
     }
     // payment-networks
     const bank = findProvider(a.connection.provider_id);
-    if (!bank?.data_inventory.payment_networks) {
+    if (!bank?.offers.payment_networks) {
       throw new FdxError(501, `provider ${a.connection.provider_id} does not offer payment networks`);
     }
     need(a, 'ACCOUNT_PAYMENTS', 'payment-networks');
@@ -336,6 +361,9 @@ export function createFdx({ provider, state, seed, asOf, faults }: Deps) {
   }
 
   return {
+    /** The FDX customerId of a test user at a bank: the `sub` of the connection's access tokens. */
+    customerIdOf: (providerId: number, username: string): string =>
+      customerOf(providerId, username)?.customerId ?? `${providerId}:${username}`,
     async handle(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<boolean> {
       if (path !== '/api/fdx/5' && !path.startsWith('/api/fdx/5/')) return false;
       const correlation = String(

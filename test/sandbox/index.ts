@@ -13,7 +13,8 @@ import { DATA_CLUSTERS, type DataCluster, findProvider, PROVIDERS, TEST_USERS } 
 import { Faults } from './faults.ts';
 import { createFdx } from './fdx.ts';
 import { HttpError, readBody, sendHtml, sendJson } from './http.ts';
-import { createInteractions, type Lang } from './interactions.ts';
+import { createInteractions, type Lang, parseSubject } from './interactions.ts';
+import { createAccessTokenSigner } from './jwt.ts';
 import { errorPage } from './pages.ts';
 import { SandboxState, type StoredClient } from './state.ts';
 
@@ -267,7 +268,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ),
     );
 
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  // One signing key for the JWKS and the JWT access tokens, kept in the data file so tokens outlive a restart.
+  state.data.signing_key ??= generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+    format: 'jwk',
+  });
+  state.changed();
+  const signingKey = state.data.signing_key;
+  const signer = createAccessTokenSigner(signingKey);
   const provider = new Provider(url, {
     adapter: state.adapterFor(refreshIdle, clientMetadata),
     clients: [],
@@ -277,7 +284,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_post',
     },
-    jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'ES256', kid: 'sandbox' }] },
+    jwks: { keys: [{ ...signingKey, use: 'sig', alg: 'ES256', kid: 'sandbox' } as never] },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     scopes: ['client:admin', ...DATA_CLUSTERS],
     claims: { openid: ['sub'] },
@@ -375,7 +382,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ctx.status = 400;
       ctx.remove('www-authenticate');
     }
-    const body = ctx.body as { error?: string; error_description?: string } | undefined;
+    const body = ctx.body as
+      | { error?: string; error_description?: string; access_token?: string; token_type?: string }
+      | undefined;
+    if (ctx.path === '/api/v1/token' && ctx.status === 200 && typeof body?.access_token === 'string') {
+      body.access_token = await accessTokenJwt(body.access_token);
+    }
     if (
       ctx.path === '/api/v1/token' &&
       body?.error === 'invalid_request' &&
@@ -386,9 +398,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   });
 
+  /** Flinks' access tokens are JWTs: the opaque token oidc-provider issued becomes the `jti` of a signed one. */
+  const accessTokenJwt = async (opaque: string): Promise<string> => {
+    const at = await provider.AccessToken.find(opaque);
+    const token = at ?? (await provider.ClientCredentials.find(opaque));
+    if (!token) return opaque;
+    const subject = at?.accountId ? parseSubject(at.accountId) : undefined;
+    return signer.sign({
+      iss: url,
+      sub: subject ? fdx.customerIdOf(subject.providerId, subject.username) : token.clientId,
+      client_id: token.clientId,
+      exp: token.exp ?? Math.floor(Date.now() / 1000) + accessTokenTtl,
+      iat: token.iat ?? Math.floor(Date.now() / 1000),
+      scope: [...token.scopes].join(' '),
+      jti: opaque,
+    });
+  };
+
   const oidcCallback = provider.callback();
   const interactions = createInteractions({ provider, state, seed, asOf, parseLang });
-  const fdx = createFdx({ provider, state, seed, asOf, faults });
+  const fdx = createFdx({ provider, state, seed, asOf, faults, url, tokenId: signer.tokenId });
   const admin = createAdmin({
     provider,
     state,
@@ -396,6 +425,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     url,
     registrationAdvanceMs: options.registrationAdvanceMs,
     redirectUriProblem,
+    tokenId: signer.tokenId,
   });
 
   /** Hands a request to oidc-provider with a body the sandbox already read (and possibly rewrote). */

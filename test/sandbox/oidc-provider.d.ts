@@ -73,6 +73,7 @@ declare module 'oidc-provider' {
     scope?: string;
     scopes: Set<string>;
     exp: number;
+    iat?: number;
     kind: string;
     isExpired: boolean;
   }

@@ -26,6 +26,18 @@ export interface StoredClient {
   created_at: string;
   /** The partner that created it through POST /recipients, if any. */
   created_by?: string;
+  /** Data recipient profile fields (Flinks' recipient management API). */
+  profile?: RecipientProfile;
+}
+
+/** The optional fields of a data recipient besides name, scope and redirect URIs. */
+export interface RecipientProfile {
+  logo_uri?: string;
+  description?: string;
+  terms_uri?: string;
+  client_uri?: string;
+  country?: string;
+  contacts?: string[];
 }
 
 export interface Registration {
@@ -60,6 +72,8 @@ export interface StateData {
   registrations: Registration[];
   connections: Record<string, Connection>;
   oidc: Record<string, Record<string, StoredEntry>>;
+  /** The private JWK that signs access tokens (and the JWKS). */
+  signing_key?: JsonWebKey;
 }
 
 export class SandboxState {

@@ -124,7 +124,12 @@ export async function _connect(
 
 /** GETs an FDX path (relative to /api/fdx/5/, or from the origin when it starts with '/') with a bearer token. */
 export async function _fdx(sb: Sandbox, path: string, token?: string, headers: Record<string, string> = {}) {
-  const res = await fetch(path.startsWith('/') ? `${sb.url}${path}` : `${sb.fdxUrl}/${path}`, {
+  const target = /^https?:/.test(path)
+    ? path
+    : path.startsWith('/')
+      ? `${sb.url}${path}`
+      : `${sb.fdxUrl}/${path}`;
+  const res = await fetch(target, {
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
   });
   const text = await res.text();

@@ -40,23 +40,43 @@ describe('sandbox providers', { concurrency: true }, () => {
       assert.deepEqual(mine.body, [{ provider_id: 1000, name: 'Flinks Capital' }]);
     }));
 
-  it('filters /api/v2/providers by country, with the caller’s registration status', () =>
+  it('filters /api/v2/providers by country and isEnabledForClient, with status, connectorName and account types', () =>
     _withSandbox(async (sb) => {
-      const token = await _adminToken(sb);
+      const token = await _adminToken(sb, RECIPIENT);
       const ca = await _call(sb, 'GET', '/api/v2/providers?country=CA', token);
       assert.equal(ca.status, 200);
       assert.ok(ca.body.length >= 4);
       assert.ok(ca.body.every((p: { country: string }) => p.country === 'CA'));
-      assert.equal(ca.body[0].registration_status, 'ACTIVE');
-      const us = await _call(sb, 'GET', '/api/v2/providers?country=us', token);
-      assert.deepEqual(
-        us.body.map((p: { provider_id: number }) => p.provider_id),
-        [2000],
+      const capital = ca.body.find((p: { provider_id: number }) => p.provider_id === 1000);
+      assert.equal(capital.status, 'Activated');
+      assert.equal(typeof capital.connectorName, 'string');
+      assert.ok(capital.availableAccountTypes.includes('CHECKING'));
+      assert.match(capital.logoUrl, /^http:\/\/127\.0\.0\.1:\d+\/sandbox\/logos\/1000\.svg$/);
+      const logo = await fetch(capital.logoUrl);
+      assert.equal(logo.headers.get('content-type'), 'image/svg+xml');
+      assert.match(await logo.text(), /^<svg /);
+      assert.equal(ca.body.find((p: { provider_id: number }) => p.provider_id === 1001).status, 'Available');
+
+      const partner = await _adminToken(sb);
+      await _call(sb, 'POST', `/api/v1/recipients/providers/requests/${RECIPIENT.client_id}/1001`, partner);
+      const pending = await _call(sb, 'GET', '/api/v2/providers?country=CA', token);
+      assert.equal(
+        pending.body.find((p: { provider_id: number }) => p.provider_id === 1001).status,
+        'PendingActivation',
       );
-      assert.equal(us.body[0].registration_status, null);
-      const bad = await _call(sb, 'GET', '/api/v2/providers?country=Canada', token);
-      assert.equal(bad.status, 400);
-      assert.equal(bad.body.error, 'invalid_request');
+      const enabled = await _call(sb, 'GET', '/api/v2/providers?isEnabledForClient=true', token);
+      assert.deepEqual(
+        enabled.body.map((p: { provider_id: number }) => p.provider_id),
+        [1000],
+      );
+      const notEnabled = await _call(sb, 'GET', '/api/v2/providers?isEnabledForClient=false', token);
+      assert.ok(notEnabled.body.every((p: { status: string }) => p.status !== 'Activated'));
+      assert.ok(notEnabled.body.length >= 4);
+      for (const query of ['country=Canada', 'isEnabledForClient=yes']) {
+        const bad = await _call(sb, 'GET', `/api/v2/providers?${query}`, token);
+        assert.equal(bad.status, 400, query);
+        assert.equal(bad.body.error, 'invalid_request');
+      }
     }));
 
   it('describes one provider with its data inventory, 404 for an unknown one, 400 for a non-number', () =>
@@ -65,10 +85,34 @@ describe('sandbox providers', { concurrency: true }, () => {
       const one = await _call(sb, 'GET', '/api/v1/providers/1002', token);
       assert.equal(one.status, 200);
       assert.equal(one.body.provider_id, 1002);
-      assert.equal(one.body.data_inventory.payment_networks, false);
+      const inventory = one.body.data_inventory;
+      assert.deepEqual(Object.keys(inventory).sort(), [
+        'account',
+        'customers',
+        'detailed_accounts',
+        'lightweight_accounts',
+        'payments',
+        'transactions',
+      ]);
+      for (const paths of Object.values(inventory) as string[][]) {
+        assert.ok(paths.every((path) => typeof path === 'string' && /^[A-Za-z]/.test(path)));
+      }
+      assert.ok(inventory.lightweight_accounts.includes('depositAccount.accountId'));
+      assert.ok(inventory.detailed_accounts.includes('depositAccount.currentBalance'));
+      assert.ok(!inventory.lightweight_accounts.includes('depositAccount.currentBalance'));
+      assert.ok(inventory.transactions.includes('depositTransaction.amount'));
+      assert.ok(inventory.customers.includes('name.first'));
+      assert.deepEqual(inventory.payments, [], 'provider 1002 has no payment networks');
       assert.ok(!one.body.scopes.includes('ACCOUNT_PAYMENTS'));
       const noInvest = await _call(sb, 'GET', '/api/v1/providers/1001', token);
-      assert.equal(noInvest.body.data_inventory.investments, false);
+      assert.ok(
+        !noInvest.body.data_inventory.detailed_accounts.some((p: string) => p.startsWith('investment')),
+      );
+      const capital = await _call(sb, 'GET', '/api/v1/providers/1000', token);
+      assert.ok(capital.body.data_inventory.payments.includes('paymentNetworks[].bankId'));
+      assert.ok(
+        capital.body.data_inventory.detailed_accounts.some((p: string) => p.startsWith('investment')),
+      );
       assert.equal((await _call(sb, 'GET', '/api/v1/providers/4242', token)).status, 404);
       assert.equal((await _call(sb, 'GET', '/api/v1/providers/abc', token)).status, 400);
     }));
@@ -119,7 +163,10 @@ describe('sandbox recipients', { concurrency: true }, () => {
 
       const one = await _call(sb, 'GET', `/api/v1/recipients/${created.body.client_id}`, token);
       assert.equal(one.status, 200);
-      assert.equal(one.body.client_name, 'Érable Finance');
+      assert.equal(one.body.name, 'Érable Finance');
+      assert.equal(one.body.client_name, undefined, 'Flinks names it name');
+      assert.equal(typeof one.body.scope, 'string', 'scope is a space-delimited string');
+      assert.ok(one.body.scope.split(' ').includes('ACCOUNT_BASIC'));
       assert.equal(one.body.client_secret, undefined, 'the secret is shown only at creation and rotation');
       const all = await _call(sb, 'GET', '/api/v1/recipients', token);
       assert.ok(all.body.some((r: { client_id: string }) => r.client_id === created.body.client_id));
@@ -134,7 +181,7 @@ describe('sandbox recipients', { concurrency: true }, () => {
         scope: ['ACCOUNT_BASIC', 'ACCOUNT_DETAILED'],
         redirect_uris: ['https://basic.example/cb'],
       });
-      assert.deepEqual(created.body.scope, ['ACCOUNT_BASIC', 'ACCOUNT_DETAILED']);
+      assert.equal(created.body.scope, 'ACCOUNT_BASIC ACCOUNT_DETAILED');
       const base = { client_id: created.body.client_id, redirect_uri: 'https://basic.example/cb' };
       const refused = await fetch(_authorizeUrl(sb, { ...base, scope: 'ACCOUNT_BASIC TRANSACTIONS' }), {
         redirect: 'manual',
@@ -168,6 +215,11 @@ describe('sandbox recipients', { concurrency: true }, () => {
         [{ name: 'A', redirect_uris: ['not a url'] }, 'invalid_redirect_uri'],
         [{ name: 'A', redirect_uris: ['https://a.example/cb#frag'] }, 'invalid_redirect_uri'],
         [{ name: 'A', scope: ['ACCOUNT_BASIC', 'EVERYTHING'] }, 'invalid_scope'],
+        [{ name: 'A', scope: 'TRANSACTIONS' }, 'invalid_scope'],
+        [{ name: 'A', description: 'd'.repeat(513) }, 'invalid_request'],
+        [{ name: 'A', logo_uri: 'logo.png' }, 'invalid_request'],
+        [{ name: 'A', country: 'Canada' }, 'invalid_request'],
+        [{ client_name: 'A' }, 'invalid_request'],
       ];
       for (const [body, error] of cases) {
         const res = await _call(sb, 'POST', '/api/v1/recipients', token, body);
@@ -197,6 +249,46 @@ describe('sandbox recipients', { concurrency: true }, () => {
       });
       assert.equal(ok.status, 303);
       assert.match(ok.headers.get('location') ?? '', /^\/interaction\//);
+    }));
+
+  it("keeps Flinks' recipient profile fields, takes scope as a space-delimited string, and PUT changes only the fields sent", () =>
+    _withSandbox(async (sb) => {
+      const token = await _adminToken(sb);
+      const profile = {
+        logo_uri: 'https://maple.example/logo.png',
+        description: 'Budgets for Canadians',
+        terms_uri: 'https://maple.example/terms',
+        client_uri: 'https://maple.example',
+        country: 'CA',
+        contacts: ['ops@maple.example'],
+      };
+      const created = await _call(sb, 'POST', '/api/v1/recipients', token, {
+        name: 'Maple Budget',
+        scope: 'ACCOUNT_BASIC TRANSACTIONS',
+        ...profile,
+      });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.scope, 'ACCOUNT_BASIC TRANSACTIONS');
+      assert.deepEqual(
+        { ...created.body, client_id: 0, client_secret: 0, created_at: 0 },
+        {
+          client_id: 0,
+          client_secret: 0,
+          created_at: 0,
+          name: 'Maple Budget',
+          scope: 'ACCOUNT_BASIC TRANSACTIONS',
+          redirect_uris: [],
+          ...profile,
+        },
+      );
+      const path = `/api/v1/recipients/${created.body.client_id}`;
+      const put = await _call(sb, 'PUT', path, token, { description: 'Budgets', name: 'Maple' });
+      assert.equal(put.status, 200, JSON.stringify(put.body));
+      assert.equal(put.body.name, 'Maple');
+      assert.equal(put.body.description, 'Budgets');
+      assert.equal(put.body.logo_uri, profile.logo_uri);
+      assert.equal(put.body.scope, 'ACCOUNT_BASIC TRANSACTIONS');
+      assert.equal((await _call(sb, 'PUT', path, token, {})).status, 400, 'an empty PUT changes nothing');
     }));
 
   it('rotates the secret: the new one works, the old one gets invalid_client', () =>

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Sandbox } from '../../sandbox/index.ts';
+import { SANDBOX_PROVIDERS, type Sandbox } from '../../sandbox/index.ts';
 import { _connect, _fdx, _token, _withSandbox, RECIPIENT } from './_sandbox.ts';
 
 const ALL_SCOPES =
@@ -79,7 +79,7 @@ describe('sandbox FDX accounts', { concurrency: true }, () => {
       assert.equal(bad.body.code, '401');
     }));
 
-  it('pages accounts with offset/limit to the end: nextOffset, totalElements and links.next.href', () =>
+  it('pages accounts to the end with opaque nextOffset cursors, totalElements and absolute links.next.href', () =>
     _withSandbox(async (sb) => {
       const token = await _all(sb);
       const seen: string[] = [];
@@ -92,8 +92,12 @@ describe('sandbox FDX accounts', { concurrency: true }, () => {
         seen.push(...res.body.accounts.map((a: Json) => inner(a).accountId));
         pages += 1;
         if (res.body.page.nextOffset !== undefined) {
-          assert.equal(res.body.page.nextOffset, String(seen.length));
-          path = res.body.links.next.href;
+          assert.equal(typeof res.body.page.nextOffset, 'string');
+          assert.doesNotMatch(res.body.page.nextOffset, /^\d+$/, 'an opaque cursor, not a number');
+          const next = new URL(res.body.links.next.href);
+          assert.equal(next.origin, sb.url, 'links.next.href is absolute on the API host');
+          assert.equal(next.searchParams.get('offset'), res.body.page.nextOffset);
+          path = `${next.pathname}${next.search}`;
         } else {
           assert.equal(res.body.links.next, undefined);
           path = undefined;
@@ -101,14 +105,71 @@ describe('sandbox FDX accounts', { concurrency: true }, () => {
       }
       assert.equal(pages, 3);
       assert.equal(new Set(seen).size, 5);
-      for (const q of ['offset=-1', 'limit=0', 'limit=abc', 'limit=1001']) {
+      for (const q of [
+        'offset=-1',
+        'offset=2',
+        'offset=bm90LWEtY3Vyc29y',
+        'limit=0',
+        'limit=abc',
+        'limit=1001',
+      ]) {
         const res = await _fdx(sb, `accounts?${q}`, token);
         assert.equal(res.status, 400, q);
         assert.equal(res.body.code, '401');
       }
-      const past = await _fdx(sb, 'accounts?offset=50', token);
+      const cursor = (await _fdx(sb, 'accounts?limit=4', token)).body.page.nextOffset;
+      const one = inner((await _fdx(sb, 'accounts', token)).body.accounts[0]).accountId;
+      const past = await _fdx(sb, `accounts?accountIds=${one}&offset=${cursor}`, token);
       assert.equal(past.status, 404);
       assert.equal(past.body.code, '1107');
+    }));
+
+  it('speaks FDX 5.2: deposit numbers, balanceType, transfer flags, TAXFREESAVINGSACCOUNT, symbol and currentUnitPrice, transactionType', () =>
+    _withSandbox(async (sb) => {
+      const token = await _all(sb);
+      const { body } = await _fdx(sb, 'accounts?resultType=details', token);
+      // The first account of each kind (the chequing account first among deposits).
+      const kinds = Object.fromEntries(
+        body.accounts.map((a: Json) => [Object.keys(a)[0], inner(a)]).reverse(),
+      );
+      const deposit = kinds.depositAccount;
+      assert.match(deposit.accountNumber, /^\d{7}$/);
+      assert.match(deposit.routingTransitNumber, /^0\d{8}$/, 'Canada: 0 + institution + transit');
+      assert.equal(deposit.balanceType, 'ASSET');
+      assert.deepEqual([deposit.transferIn, deposit.transferOut], [true, true]);
+      assert.equal(kinds.locAccount.balanceType, 'LIABILITY');
+      assert.equal(kinds.loanAccount.balanceType, 'LIABILITY');
+      const tfsa = kinds.investmentAccount;
+      assert.equal(tfsa.accountType, 'TAXFREESAVINGSACCOUNT');
+      for (const holding of tfsa.holdings) {
+        assert.match(holding.symbol, /^[A-Z]{3}$/);
+        assert.equal(typeof holding.currentUnitPrice, 'number');
+        assert.notEqual(holding.securityIdType, 'TICKER');
+        assert.equal(holding.unitPrice, undefined);
+      }
+      const light = await _fdx(sb, 'accounts', token);
+      assert.equal(inner(light.body.accounts[0]).accountNumber, undefined, 'numbers only in details');
+      const types = new Set<string>();
+      for (const [kind, account] of Object.entries(kinds) as [string, Json][]) {
+        const page = await _fdx(sb, `accounts/${account.accountId}/transactions?limit=200`, token);
+        for (const t of page.body.transactions) types.add(`${kind}:${inner(t).transactionType}`);
+      }
+      assert.ok(
+        types.has('depositAccount:POSDEBIT') && types.has('depositAccount:DIRECTDEPOSIT'),
+        [...types].join(),
+      );
+      assert.ok(
+        types.has('loanAccount:PAYMENT') && types.has('investmentAccount:CONTRIBUTION'),
+        [...types].join(),
+      );
+      assert.ok(![...types].some((t) => t.endsWith(':undefined')), 'every transaction has a transactionType');
+      const root = await (await fetch(`${sb.url}/`)).json();
+      assert.deepEqual(
+        root.providers.find((p: Json) => p.provider_id === 2000),
+        { provider_id: 2000, name: 'NBC' },
+        "provider 2000 is NBC, as in Flinks' examples",
+      );
+      assert.equal(SANDBOX_PROVIDERS.find((p) => p.provider_id === 2000)?.country, 'CA');
     }));
 
   it('filters by accountIds, returns one account by id, and 701 for an account not in the consent', () =>
@@ -146,7 +207,7 @@ describe('sandbox FDX accounts', { concurrency: true }, () => {
       assert.equal((await _fdx(sb, `accounts/${ids[0]}/transactions`, access_token)).body.code, '701');
     }));
 
-  it('enforces data clusters: details, transactions, payment networks and customer need their scope (403)', () =>
+  it('refuses a data cluster the customer did not consent to with FDX 602 (HTTP 401), as Flinks does', () =>
     _withSandbox(async (sb) => {
       const { access_token } = await _connect(sb, { scope: 'ACCOUNT_BASIC' });
       const id = inner((await _fdx(sb, 'accounts', access_token)).body.accounts[0]).accountId;
@@ -157,9 +218,11 @@ describe('sandbox FDX accounts', { concurrency: true }, () => {
         'customers/current',
       ]) {
         const res = await _fdx(sb, path, access_token);
-        assert.equal(res.status, 403, path);
-        assert.equal(res.body.code, '403');
+        assert.equal(res.status, 401, path);
+        assert.equal(res.body.code, '602');
+        assert.match(res.body.debugMessage, /ACCOUNT_DETAILED|TRANSACTIONS|ACCOUNT_PAYMENTS|CUSTOMER_/);
       }
+      assert.equal((await _fdx(sb, 'accounts', access_token)).status, 200, 'the connection still works');
       const one = await _fdx(sb, `accounts/${id}`, access_token);
       assert.equal(one.body.depositAccount.currentBalance, undefined, 'no balances without ACCOUNT_DETAILED');
       const accounts = await _fdx(sb, 'accounts', access_token);
@@ -241,7 +304,9 @@ describe('sandbox FDX statements', { concurrency: true }, () => {
       const first = await _fdx(sb, `accounts/${id}/statements?limit=10`, token);
       assert.equal(first.status, 200, JSON.stringify(first.body));
       assert.equal(first.body.page.totalElements, 24);
-      assert.equal(first.body.page.nextOffset, '10');
+      assert.equal(typeof first.body.page.nextOffset, 'string');
+      const second = await _fdx(sb, first.body.links.next.href, token);
+      assert.equal(second.body.statements.length, 10);
       const s = first.body.statements[0];
       assert.equal(s.accountId, id);
       assert.match(s.statementDate, /^\d{4}-\d{2}-\d{2}$/);
@@ -275,13 +340,13 @@ describe('sandbox FDX statements', { concurrency: true }, () => {
       assert.equal(asJson.body.code, '1203');
     }));
 
-  it('needs the STATEMENTS cluster (403), and answers 405 (501) at a bank without statements', () =>
+  it('needs the STATEMENTS cluster (602), and answers 405 (501) at a bank without statements', () =>
     _withSandbox(async (sb) => {
       const { access_token } = await _connect(sb, { scope: 'ACCOUNT_BASIC TRANSACTIONS' });
       const id = inner((await _fdx(sb, 'accounts', access_token)).body.accounts[0]).accountId;
       const denied = await _fdx(sb, `accounts/${id}/statements`, access_token);
-      assert.equal(denied.status, 403);
-      assert.equal(denied.body.code, '403');
+      assert.equal(denied.status, 401);
+      assert.equal(denied.body.code, '602');
       await _activate(sb, 1003);
       const maritime = await _connect(sb, { provider_id: '1003', scope: 'ACCOUNT_BASIC' });
       const mid = inner((await _fdx(sb, 'accounts', maritime.access_token)).body.accounts[0]).accountId;
@@ -396,8 +461,8 @@ describe('sandbox FDX protocol details', { concurrency: true }, () => {
       );
       const frAccounts = await _fdx(sb, 'accounts', fr.access_token);
       assert.match(inner(frAccounts.body.accounts[0]).productName, /Compte chèques/);
-      await _activate(sb, 2000);
-      const us = await _connect(sb, { provider_id: '2000', scope: 'ACCOUNT_BASIC' });
+      await _activate(sb, 3000);
+      const us = await _connect(sb, { provider_id: '3000', scope: 'ACCOUNT_BASIC' });
       const usAccounts = await _fdx(sb, 'accounts', us.access_token);
       assert.deepEqual(inner(usAccounts.body.accounts[0]).currency, { currencyCode: 'USD' });
     }));

@@ -15,7 +15,7 @@ describe('a partner following the docs, over HTTP', () => {
     const sb = await startSandbox();
     try {
       const call = async (method: string, path: string, token?: string, body?: unknown) => {
-        const res = await fetch(`${sb.url}${path}`, {
+        const res = await fetch(new URL(path, sb.url), {
           method,
           headers: {
             ...(token ? { authorization: `Bearer ${token}` } : {}),

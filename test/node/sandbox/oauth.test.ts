@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { createPublicKey, verify } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { DriveError, driveAuthorize } from '../../sandbox/drive.ts';
-import { canonicalPath } from '../../sandbox/index.ts';
+import { canonicalPath, type Sandbox } from '../../sandbox/index.ts';
 import {
   _authorizeUrl,
   _connect,
@@ -12,6 +13,22 @@ import {
   RECIPIENT,
   REDIRECT_URI,
 } from './_sandbox.ts';
+
+/** Verifies an access token against the sandbox's JWKS and returns its claims. */
+async function _verifiedJwt(sb: Sandbox, token: string) {
+  const [header, payload, signature] = token.split('.') as [string, string, string];
+  assert.equal(JSON.parse(Buffer.from(header, 'base64url').toString()).alg, 'ES256');
+  const { keys } = await (await fetch(`${sb.url}/api/v1/jwks`)).json();
+  const key = createPublicKey({ key: keys[0], format: 'jwk' });
+  const valid = verify(
+    'sha256',
+    Buffer.from(`${header}.${payload}`),
+    { key, dsaEncoding: 'ieee-p1363' },
+    Buffer.from(signature, 'base64url'),
+  );
+  assert.ok(valid, 'the JWT verifies with the JWKS');
+  return JSON.parse(Buffer.from(payload, 'base64url').toString());
+}
 
 describe('sandbox /authorize', { concurrency: true }, () => {
   it('redirects to the redirect_uri with code, state and iss after sign-in and Allow, and the code exchanges with PKCE', () =>
@@ -43,7 +60,10 @@ describe('sandbox /authorize', { concurrency: true }, () => {
       assert.equal(body.expires_in, 299);
       assert.equal(typeof body.access_token, 'string');
       assert.equal(typeof body.refresh_token, 'string');
-      assert.doesNotMatch(String(body.access_token), /^ey/, 'opaque, not a JWT');
+      const claims = await _verifiedJwt(sb, String(body.access_token));
+      assert.equal(claims.client_id, RECIPIENT.client_id);
+      assert.match(claims.sub, /^cust-1000-\d+$/, 'sub is the customer');
+      assert.ok(Math.abs(claims.exp - (Date.now() / 1000 + 299)) < 5, 'exp is expires_in from now');
       const again = await _token(sb, {
         grant_type: 'authorization_code',
         code,
@@ -213,8 +233,29 @@ describe('sandbox /token', { concurrency: true }, () => {
           assert.equal(body.expires_in, 299);
           assert.equal(body.refresh_token, undefined, 'no refresh token for client_credentials');
           assert.equal(body.scope, 'client:admin');
+          const claims = await _verifiedJwt(sb, String(body.access_token));
+          assert.deepEqual(
+            [claims.client_id, claims.sub, claims.scope],
+            [partner.client_id, partner.client_id, 'client:admin'],
+          );
         }
       }
+    }));
+
+  it('issues JWT access tokens whose sub is the FDX customerId, and refuses one whose claims were changed', () =>
+    _withSandbox(async (sb) => {
+      const { access_token } = await _connect(sb, { scope: 'ACCOUNT_BASIC CUSTOMER_PERSONAL' });
+      const claims = await _verifiedJwt(sb, access_token);
+      const customer = await _fdx(sb, 'customers/current', access_token);
+      assert.equal(customer.status, 200);
+      assert.equal(customer.body.customerId, claims.sub);
+      const [header, , signature] = access_token.split('.');
+      const forged = Buffer.from(JSON.stringify({ ...claims, sub: 'cust-someone-else' })).toString(
+        'base64url',
+      );
+      const refused = await _fdx(sb, 'accounts', `${header}.${forged}.${signature}`);
+      assert.equal(refused.status, 400);
+      assert.equal(refused.body.code, '401');
     }));
 
   it('refuses client:admin to a recipient with invalid_scope (400)', () =>

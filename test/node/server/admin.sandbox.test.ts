@@ -30,11 +30,37 @@ describe('admin client against the sandbox', () => {
     assert.ok(details.scopes?.includes('ACCOUNT_BASIC'));
     const canadian = await client.providersV2({ country: 'CA' });
     assert.ok(canadian.length > 0 && canadian.every((p) => p.country === 'CA'));
+    const enabled = await client.providersV2({ isEnabledForClient: true });
+    assert.deepEqual(
+      enabled.map((p) => [p.provider_id, p.status]),
+      [[1000, 'Activated']],
+    );
+    assert.ok(enabled[0]?.availableAccountTypes?.includes('SAVINGS'));
     await assert.rejects(client.provider(999_999), (error) => {
       assert.ok(isFlinksServerError(error, 'HTTP_ERROR'));
       assert.equal(error.status, 404);
       return true;
     });
+  });
+
+  it("reads a Data Recipient's providers with role: 'recipient' (no scope), and says so when it is missing", async () => {
+    const partner = admin();
+    const created = await partner.createRecipient({ name: 'Providers reader' });
+    const credentials = { client_id: created.client_id, client_secret: created.client_secret as string };
+    const mine = await admin({ ...credentials, role: 'recipient' }).providers();
+    assert.deepEqual(
+      mine.map((p) => p.provider_id),
+      [1000],
+      'only the providers it is ACTIVE with',
+    );
+    assert.ok((await partner.providers()).length > 1, 'a partner (client:admin) sees them all');
+    await assert.rejects(admin(credentials).providers(), (error) => {
+      assert.ok(isFlinksServerError(error, 'TOKEN_REQUEST_FAILED'));
+      assert.equal(error.oauth_error, 'invalid_scope');
+      assert.match(error.message, /role: 'recipient'/);
+      return true;
+    });
+    assert.throws(() => admin({ role: 'admin' as 'partner' }), /role must be/);
   });
 
   it('creates a recipient, lists and shows it, replaces its redirect URIs and rotates its secret', async () => {
@@ -53,6 +79,15 @@ describe('admin client against the sandbox', () => {
     const updated = await client.setRedirectUris(created.client_id, ['https://maple.example/flinks']);
     assert.deepEqual(updated.redirect_uris, ['https://maple.example/flinks']);
 
+    const profile = await client.updateRecipient(created.client_id, {
+      description: 'Budgets for Canadians',
+      logo_uri: 'https://maple.example/logo.png',
+      contacts: ['ops@maple.example'],
+    });
+    assert.equal(profile.name, 'Maple Budget');
+    assert.equal(profile.description, 'Budgets for Canadians');
+    assert.deepEqual(profile.redirect_uris, ['https://maple.example/flinks'], 'fields not given stay');
+
     const rotated = await client.rotateSecret(created.client_id);
     assert.ok(rotated.client_secret && rotated.client_secret !== created.client_secret);
     const tokenWith = (secret: string) =>
@@ -63,6 +98,29 @@ describe('admin client against the sandbox', () => {
       }).getAccessToken();
     assert.ok(await tokenWith(rotated.client_secret));
     await assert.rejects(tokenWith(created.client_secret as string), /invalid_client/);
+  });
+
+  it("sends and reads recipients in Flinks' fields: name, space-delimited scope and the profile fields", async () => {
+    const client = admin();
+    const fields = {
+      logo_uri: 'https://erable.example/logo.svg',
+      description: 'Gestion de budget',
+      terms_uri: 'https://erable.example/terms',
+      client_uri: 'https://erable.example',
+      country: 'CA',
+      contacts: ['support@erable.example'],
+    };
+    const created = await client.createRecipient({
+      name: 'Érable Finance',
+      scope: ['ACCOUNT_BASIC', 'TRANSACTIONS'],
+      ...fields,
+    });
+    assert.equal(created.name, 'Érable Finance');
+    assert.equal(created.scope, 'ACCOUNT_BASIC TRANSACTIONS');
+    assert.equal(created.client_name, undefined);
+    const shown = await client.recipient(created.client_id);
+    for (const [key, value] of Object.entries(fields)) assert.deepEqual(shown[key], value, key);
+    assert.throws(() => client.createRecipient({ name: 'x', description: 'y'.repeat(513) }), TypeError);
   });
 
   it('requests registrations in both documented forms and waits until they are ACTIVE', async () => {

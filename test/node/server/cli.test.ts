@@ -121,6 +121,20 @@ describe('flinks-outbound CLI against the sandbox', () => {
     assert.equal(json(one.stdout).name, 'Flinks Capital');
   });
 
+  it("lists a Data Recipient's providers with --role recipient", async () => {
+    const env = { FLINKS_CLIENT_ID: data.client_id, FLINKS_CLIENT_SECRET: data.client_secret };
+    const mine = await run(['providers', '--role', 'recipient', '--json'], env);
+    assert.equal(mine.code, 0, mine.stderr);
+    assert.deepEqual(
+      json(mine.stdout).map((p: { provider_id: number }) => p.provider_id),
+      [1000],
+    );
+    const refused = await run(['providers'], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /invalid_scope/);
+    assert.equal((await run(['providers', '--role', 'admin'])).code, 2);
+  });
+
   it('manages recipients: create, list, show, set-redirects, rotate-secret', async () => {
     const created = json(
       (
@@ -131,11 +145,17 @@ describe('flinks-outbound CLI against the sandbox', () => {
           'CLI Co',
           '--redirect-uri',
           'https://cli.example/cb',
+          '--description',
+          'A CLI-made recipient',
+          '--contact',
+          'ops@cli.example',
           '--json',
         ])
       ).stdout,
     );
     assert.match(created.client_id, /^dc-/);
+    assert.equal(created.description, 'A CLI-made recipient');
+    assert.deepEqual(created.contacts, ['ops@cli.example']);
     const list = await run(['recipients', 'list']);
     assert.ok(list.stdout.includes(created.client_id));
     assert.ok(list.stdout.includes('CLI Co'));
@@ -174,6 +194,77 @@ describe('flinks-outbound CLI against the sandbox', () => {
     assert.equal(bodyForm.code, 0, bodyForm.stderr);
     const bad = await run(['register', 'abc']);
     assert.equal(bad.code, 2);
+  });
+
+  it('register --wait says Flinks reviews by hand and how to advance the sandbox, which stays PENDING_APPROVAL until told', async () => {
+    const quiet = await startSandbox();
+    try {
+      const env = { ...baseEnv(), FLINKS_BASE_URL: quiet.url, FLINKS_POLL_MS: '20' };
+      const { client_id } = json(
+        (await run(['recipients', 'create', '--name', 'Wait Co', '--json'], env)).stdout,
+      );
+      let stderr = '';
+      let polls = 0;
+      const waiting = main(['register', '1001', '--recipient', client_id, '--wait'], {
+        env,
+        stdout: { write: () => true },
+        stderr: {
+          write: (text: string) => {
+            stderr += text;
+            return true;
+          },
+          isTTY: false,
+        },
+        fetch: ((input: RequestInfo | URL, init?: RequestInit) => {
+          if (String(input).includes('/providers/requests')) polls++;
+          return fetch(input, init);
+        }) as typeof fetch,
+      });
+      while (polls < 8) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.match(stderr, /Waiting for Flinks to review the registration by hand/);
+      assert.match(
+        stderr,
+        new RegExp(`flinks-outbound sandbox advance 1001 --recipient ${client_id} --to ACTIVE`),
+      );
+      assert.equal(
+        stderr.match(/PENDING_APPROVAL/g)?.length,
+        2,
+        'one status line (and the notice), not one per poll',
+      );
+      const status = json((await run(['registrations', '--client', client_id, '--json'], env)).stdout);
+      assert.equal(
+        status.find((r: { provider_id: number }) => r.provider_id === 1001).registration_status,
+        'PENDING_APPROVAL',
+      );
+      const advanced = await run(
+        ['sandbox', 'advance', '1001', '--recipient', client_id, '--to', 'ACTIVE'],
+        env,
+      );
+      assert.equal(advanced.code, 0, advanced.stderr);
+      assert.match(advanced.stdout, /1001.*ACTIVE/);
+      assert.equal(await waiting, 0);
+    } finally {
+      await quiet.close();
+    }
+  });
+
+  it('names the scope the customer did not consent to when a data call answers FDX 602', async () => {
+    const basic = await connect(sandbox, data, { scope: 'ACCOUNT_BASIC' });
+    const env = { FLINKS_ACCESS_TOKEN: basic.access_token };
+    const accounts = json((await run(['accounts', '--json'], env)).stdout);
+    const id = accounts.find((a: object) => 'depositAccount' in a)?.depositAccount.accountId;
+    const refused = await run(['transactions', id], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /FDX code: 602/);
+    assert.match(refused.stderr, /Missing scope: the customer did not consent to TRANSACTIONS/);
+    const details = await run(['accounts', '--details'], env);
+    assert.match(details.stderr, /did not consent to ACCOUNT_DETAILED/);
+  });
+
+  it('says the base URL must not include a path', async () => {
+    const result = await run(['providers'], { FLINKS_BASE_URL: `${sandbox.url}/api/v1` });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /base URL must not include a path: use http:\/\/127\.0\.0\.1:\d+,/);
   });
 
   it('lists accounts and pages through transactions with progress', async () => {

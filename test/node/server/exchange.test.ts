@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import {
   createExchangeHandler,
   type ExchangeHandlerOptions,
+  type FlinksServerError,
   toNodeHandler,
 } from '../../../core/server/index.ts';
 import {
@@ -54,7 +55,7 @@ function assertNoSecrets(text: string): void {
 }
 
 describe('createExchangeHandler', () => {
-  it('exchanges the code with a form body and client_secret_post, and answers what onTokens returns', async () => {
+  it('exchanges the code with a JSON body (what Flinks documents) and client_secret_post by default, and answers what onTokens returns', async () => {
     let received: unknown;
     const { handle, seen } = handler({
       onTokens: (ctx) => {
@@ -69,15 +70,15 @@ describe('createExchangeHandler', () => {
     const request = seen[0];
     assert.ok(request);
     assert.equal(request.url, 'https://flinks.example/api/v1/token');
-    assert.match(request.headers.get('content-type') ?? '', /^application\/x-www-form-urlencoded/);
+    assert.match(request.headers.get('content-type') ?? '', /^application\/json/);
     assert.equal(request.headers.get('authorization'), null);
-    const form = new URLSearchParams(request.body);
-    assert.equal(form.get('grant_type'), 'authorization_code');
-    assert.equal(form.get('code'), 'the-code');
-    assert.equal(form.get('code_verifier'), VERIFIER);
-    assert.equal(form.get('redirect_uri'), REDIRECT);
-    assert.equal(form.get('client_id'), 'partner-client');
-    assert.equal(form.get('client_secret'), SECRET);
+    const json = JSON.parse(request.body);
+    assert.equal(json.grant_type, 'authorization_code');
+    assert.equal(json.code, 'the-code');
+    assert.equal(json.code_verifier, VERIFIER);
+    assert.equal(json.redirect_uri, REDIRECT);
+    assert.equal(json.client_id, 'partner-client');
+    assert.equal(json.client_secret, SECRET);
     const ctx = received as { tokens: Record<string, unknown>; provider_id: string; correlation_id: string };
     assert.equal(ctx.tokens.access_token, ACCESS);
     assert.equal(ctx.tokens.refresh_token, REFRESH);
@@ -86,15 +87,15 @@ describe('createExchangeHandler', () => {
     assert.equal(ctx.correlation_id, exchangeBody().correlation_id);
   });
 
-  it('sends a JSON body when body_format is json', async () => {
-    const { handle, seen } = handler({ body_format: 'json' });
+  it('sends an RFC 6749 form body when body_format is form, for a standard OAuth server', async () => {
+    const { handle, seen } = handler({ body_format: 'form' });
     assert.equal((await handle(post(exchangeBody()))).status, 200);
-    assert.match(seen[0]?.headers.get('content-type') ?? '', /^application\/json/);
-    const json = JSON.parse(seen[0]?.body ?? '');
-    assert.equal(json.grant_type, 'authorization_code');
-    assert.equal(json.code, 'the-code');
-    assert.equal(json.client_secret, SECRET);
-    assert.equal(json.code_verifier, VERIFIER);
+    assert.match(seen[0]?.headers.get('content-type') ?? '', /^application\/x-www-form-urlencoded/);
+    const form = new URLSearchParams(seen[0]?.body ?? '');
+    assert.equal(form.get('grant_type'), 'authorization_code');
+    assert.equal(form.get('code'), 'the-code');
+    assert.equal(form.get('client_secret'), SECRET);
+    assert.equal(form.get('code_verifier'), VERIFIER);
   });
 
   it('puts the credentials in a Basic header with client_secret_basic', async () => {
@@ -105,7 +106,7 @@ describe('createExchangeHandler', () => {
     // RFC 6749 §2.3.1: id and secret are form-urlencoded before base64.
     const [id, secret] = Buffer.from(header.slice(6), 'base64').toString().split(':').map(decodeURIComponent);
     assert.deepEqual([id, secret], ['partner-client', SECRET]);
-    assert.equal(new URLSearchParams(seen[0]?.body).get('client_secret'), null);
+    assert.equal(JSON.parse(seen[0]?.body ?? '{}').client_secret, undefined);
   });
 
   it('answers {connected:true} when onTokens returns nothing, and never the tokens', async () => {
@@ -150,6 +151,22 @@ describe('createExchangeHandler', () => {
     assertNoSecrets(text);
     assert.equal(errors.length, 1);
     assertNoSecrets(`${errors[0]?.message} ${JSON.stringify(errors[0])} ${String(errors[0]?.stack)}`);
+  });
+
+  it("keeps the status of an error page without JSON (a wrong token_url's 404) and says what to check", async () => {
+    const { handle, errors } = handler({}, () => ({
+      status: 404,
+      body: 'Not Found',
+      headers: { 'Content-Type': 'text/html' },
+    }));
+    const { status, body, text } = await answer(await handle(post(exchangeBody())));
+    assert.equal(status, 502);
+    assert.equal(body.error, 'TOKEN_REQUEST_FAILED');
+    assert.match(String(body.message), /HTTP 404/);
+    assertNoSecrets(text);
+    const flinks = errors[0]?.cause as FlinksServerError;
+    assert.equal(flinks.status, 404, "Flinks' status is kept on the cause");
+    assert.match(flinks.message, /check token_url/);
   });
 
   it('does not leak tokens from a malformed token response into errors', async () => {

@@ -122,6 +122,25 @@ describe('FDX client against the sandbox', () => {
     });
   });
 
+  it('retries FDX 1207 sent as HTTP 422 and a 500 on a read, but not a 422 of another FDX code', async () => {
+    await control(sandbox, 'faults', { kind: 'fdx_1207_422', target: 'fdx', count: 1 });
+    await control(sandbox, 'faults', { kind: 'fdx_500', target: 'fdx', count: 1 });
+    const counter = countingFetch();
+    const client = fdx({ fetch: counter.fetch, sleep: async () => {} });
+    assert.ok((await client.accounts()).accounts.length > 0);
+    assert.equal(counter.count('/api/fdx/5/accounts'), 3);
+    const loc = (await client.accounts()).accounts.find((a) => 'locAccount' in a) as
+      | { locAccount: { accountId: string } }
+      | undefined;
+    assert.ok(loc);
+    await assert.rejects(client.paymentNetworks(loc.locAccount.accountId), (error) => {
+      assert.ok(error instanceof FdxError);
+      assert.deepEqual([error.status, error.fdx_code], [422, 704]);
+      return true;
+    });
+    assert.equal(counter.count(`/api/fdx/5/accounts/${loc.locAccount.accountId}/payment-networks`), 1);
+  });
+
   it('gives up on a call after its time limit', async () => {
     await control(sandbox, 'faults', { kind: 'slow', target: 'fdx', count: 1, delay_ms: 1500 });
     await assert.rejects(fdx({ timeout_ms: 300 }).customer(), (error) => {
@@ -182,7 +201,7 @@ describe('connections against the sandbox', () => {
     assert.equal(counter.count('/api/v1/token'), 1);
   });
 
-  it('marks the connection for re-consent on FDX 602 and drops its tokens', async () => {
+  it('marks the connection for re-consent when the accounts list answers FDX 602, and drops its tokens', async () => {
     const connections = createConnections({
       token_url: sandbox.tokenUrl,
       client_id: client.client_id,
@@ -204,6 +223,56 @@ describe('connections against the sandbox', () => {
     await assert.rejects(connections.getAccessToken(id), /connect the bank again/);
   });
 
+  it('keeps a connection whose customer did not consent to a data cluster, and names that cluster (FDX 602)', async () => {
+    const connections = createConnections({
+      token_url: sandbox.tokenUrl,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      fdx_base_url: sandbox.fdxUrl,
+    });
+    const own = await connect(sandbox, client, { scope: 'ACCOUNT_BASIC' });
+    const { id } = await connections.save({ tokens: own, provider_id: '1000' });
+    const data = connections.fdx(id);
+    const deposit = (await data.accounts()).accounts.map(depositOf).find(Boolean);
+    assert.ok(deposit);
+    await assert.rejects(data.transactions(deposit.accountId), (error) => {
+      assert.ok(error instanceof FdxError, String(error));
+      assert.equal(error.fdx_code, 602);
+      assert.equal(error.status, 401);
+      assert.deepEqual(error.missing_scopes, ['TRANSACTIONS']);
+      assert.match(error.message, /TRANSACTIONS/);
+      return true;
+    });
+    await assert.rejects(data.customer(), (error) => {
+      assert.ok(error instanceof FdxError);
+      assert.deepEqual(error.missing_scopes, ['CUSTOMER_PERSONAL', 'CUSTOMER_CONTACT']);
+      return true;
+    });
+    const stored = await connections.get(id);
+    assert.equal(stored?.status, 'active');
+    assert.equal(stored?.tokens.refresh_token, own.refresh_token);
+    assert.ok((await data.accounts()).accounts.length > 0, 'the consented data still reads');
+  });
+
+  it('marks the connection for re-consent when a refused data call and the accounts list both answer FDX 602', async () => {
+    const connections = createConnections({
+      token_url: sandbox.tokenUrl,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      fdx_base_url: sandbox.fdxUrl,
+    });
+    const own = await connect(sandbox, client);
+    const { id } = await connections.save({ tokens: own, provider_id: '1000' });
+    const deposit = (await connections.fdx(id).accounts()).accounts.map(depositOf).find(Boolean);
+    assert.ok(deposit);
+    await control(sandbox, 'connections/revoke', { token: own.access_token });
+    await assert.rejects(connections.fdx(id).transactions(deposit.accountId), (error) => {
+      assert.ok(isFlinksServerError(error, 'REAUTHORIZATION_REQUIRED'));
+      return true;
+    });
+    assert.equal((await connections.get(id))?.status, 'reauthorization_required');
+  });
+
   it('marks the connection for re-consent when the refresh token is refused', async () => {
     const connections = createConnections({
       token_url: sandbox.tokenUrl,
@@ -218,6 +287,60 @@ describe('connections against the sandbox', () => {
       return true;
     });
     assert.equal((await connections.get(id))?.status, 'reauthorization_required');
+  });
+
+  it('reconnects a connection marked for re-consent with a new consent for the same bank, keeping its id and metadata', async () => {
+    let clock = 1_000_000;
+    const connections = createConnections({
+      token_url: sandbox.tokenUrl,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+      fdx_base_url: sandbox.fdxUrl,
+      now: () => clock,
+    });
+    const first = await connect(sandbox, client);
+    const saved = await connections.save({
+      tokens: first,
+      provider_id: '1000',
+      metadata: { customer: 'cust-42', label: 'Main bank' },
+    });
+    await control(sandbox, 'connections/revoke', { token: first.access_token });
+    await assert.rejects(connections.fdx(saved.id).accounts(), /connect the bank again/);
+    assert.equal((await connections.get(saved.id))?.status, 'reauthorization_required');
+
+    clock += 60_000;
+    const second = await connect(sandbox, client);
+    const renewed = await connections.reconnect(saved.id, {
+      tokens: second,
+      provider_id: '1000',
+      correlation_id: 'c0ffee00-0000-4000-8000-000000000000',
+      metadata: { label: 'Chequing' },
+    });
+    assert.equal(renewed.id, saved.id);
+    assert.equal(renewed.status, 'active');
+    assert.equal(renewed.created_at, saved.created_at);
+    assert.equal(renewed.updated_at, clock);
+    assert.deepEqual(renewed.metadata, { customer: 'cust-42', label: 'Chequing' });
+    assert.deepEqual(await connections.get(saved.id), renewed);
+    assert.ok((await connections.fdx(saved.id).accounts()).accounts.length > 0, 'the new consent reads data');
+  });
+
+  it("refuses to reconnect with another bank's consent (PROVIDER_MISMATCH) or an unknown id", async () => {
+    const connections = createConnections({
+      token_url: sandbox.tokenUrl,
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    });
+    const own = await connect(sandbox, client);
+    const { id } = await connections.save({ tokens: own, provider_id: '1000' });
+    await assert.rejects(connections.reconnect(id, { tokens: own, provider_id: '1002' }), (error) => {
+      assert.ok(isFlinksServerError(error, 'PROVIDER_MISMATCH'));
+      return true;
+    });
+    assert.equal((await connections.get(id))?.tokens.access_token, own.access_token, 'unchanged');
+    await assert.rejects(connections.reconnect('nope', { tokens: own, provider_id: '1000' }), (error) =>
+      isFlinksServerError(error, 'CONNECTION_NOT_FOUND'),
+    );
   });
 
   it('throws CONNECTION_NOT_FOUND for an unknown id', async () => {

@@ -44,6 +44,7 @@ after(async () => {
 });
 
 const settings = () => ({
+  FLINKS_BASE_URL: sandbox.url,
   FLINKS_TOKEN_URL: sandbox.tokenUrl,
   FLINKS_CLIENT_ID: client.client_id,
   FLINKS_CLIENT_SECRET: client.client_secret,
@@ -120,7 +121,14 @@ async function assertConnected(response: Response, code_verifier: string): Promi
 
 describe('README "Your exchange endpoint" examples', () => {
   it('has each example under 20 lines', () => {
-    assert.deepEqual([...examples.keys()].sort(), ['express', 'hono', 'nextjs', 'node-http', 'worker']);
+    assert.deepEqual([...examples.keys()].sort(), [
+      'express',
+      'hono',
+      'nextjs',
+      'node-http',
+      'reconnect',
+      'worker',
+    ]);
     for (const [name, code] of examples) {
       const lines = code.replace(/\n+$/, '').split('\n').length;
       assert.ok(lines < 20, `${name} has ${lines} lines`);
@@ -169,6 +177,36 @@ describe('README "Your exchange endpoint" examples', () => {
       }
     });
   }
+
+  it('runs the picker-and-reconnect example: Activated banks for the picker, and a renewed connection keeps its id', async () => {
+    const { path } = await materialize('reconnect');
+    assert.ok(path);
+    type Handler = (request: Request) => Promise<Response>;
+    const { providers, exchange } = (await load(path)) as { providers: Handler; exchange: Handler };
+    const picker = await providers(new Request('http://localhost:5999/api/flinks/providers'));
+    assert.equal(picker.status, 200);
+    assert.deepEqual(
+      ((await picker.json()) as { provider_id: number; name: string }[]).map((p) => [p.provider_id, p.name]),
+      [[1000, 'Flinks Capital']],
+    );
+    const url = 'http://localhost:5999/api/flinks/exchange';
+    const first = await authorize(sandbox, client);
+    const { connection } = await assertConnected(
+      await exchange(exchangeRequest(url, first)),
+      first.code_verifier,
+    );
+    assert.match(String(connection), /^[0-9a-f-]{36}$/);
+    const second = await authorize(sandbox, client);
+    const renewed = await assertConnected(
+      await exchange(exchangeRequest(`${url}?reconnect=${connection}`, second)),
+      second.code_verifier,
+    );
+    assert.equal(renewed.connection, connection, 'the same connection id');
+    const third = await authorize(sandbox, client);
+    const unknown = await exchange(exchangeRequest(`${url}?reconnect=no-such-id`, third));
+    assert.equal(unknown.status, 500);
+    assert.equal((await unknown.json()).error, 'CALLBACK_FAILED');
+  });
 
   it('runs the Hono example through app.fetch', async (t) => {
     const { path, missing } = await materialize('hono');

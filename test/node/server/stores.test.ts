@@ -1,15 +1,22 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import {
   type Connection,
+  createConnections,
   createFileTokenStore,
   createMemoryTokenStore,
+  createPostgresTokenStore,
   parseRetryAfter,
   type TokenStore,
 } from '../../../core/server/index.ts';
+import { type Postgres, postgresBin, startPostgres } from './_postgres.ts';
 
 const record = (id: string, access_token = `at-${id}`): Connection => ({
   id,
@@ -23,11 +30,27 @@ const record = (id: string, access_token = `at-${id}`): Connection => ({
 const dir = await mkdtemp(join(tmpdir(), 'flinks-store-'));
 after(() => rm(dir, { recursive: true, force: true }));
 
-for (const [name, make] of [
-  ['memory', () => createMemoryTokenStore()],
-  ['file', () => createFileTokenStore(join(dir, `${Math.random()}.json`))],
-] as [string, () => TokenStore & { list(): Connection[] | Promise<Connection[]> }][]) {
-  describe(`${name} token store`, () => {
+// A real PostgreSQL server (Debian's postgresql) that this test run starts and stops.
+const noPostgres = postgresBin() ? false : 'PostgreSQL is not installed (apt-get install postgresql)';
+let postgres: Postgres | undefined;
+let pool: pg.Pool | undefined;
+before(async () => {
+  if (noPostgres) return;
+  postgres = await startPostgres();
+  pool = new pg.Pool({ connectionString: postgres.url });
+});
+after(async () => {
+  await pool?.end();
+  await postgres?.stop();
+});
+const table = () => `connections_${crypto.randomUUID().slice(0, 8)}`;
+
+for (const [name, make, skip] of [
+  ['memory', () => createMemoryTokenStore(), false],
+  ['file', () => createFileTokenStore(join(dir, `${Math.random()}.json`)), false],
+  ['postgres', () => createPostgresTokenStore({ pool: pool as pg.Pool, table: table() }), noPostgres],
+] as [string, () => TokenStore & { list(): Connection[] | Promise<Connection[]> }, string | false][]) {
+  describe(`${name} token store`, { skip }, () => {
     it('stores, replaces, lists and deletes connections', async () => {
       const store = make();
       assert.equal(await store.get('a'), undefined);
@@ -60,6 +83,73 @@ for (const [name, make] of [
     });
   });
 }
+
+describe('postgres token store across processes', { skip: noPostgres }, () => {
+  it('lets one of two processes refresh an expired connection while the other waits and reads its tokens', async () => {
+    let refreshes = 0;
+    const tokenServer = createServer((req, res) => {
+      refreshes++;
+      req.resume();
+      // Slow enough that the second process asks while the first is still refreshing.
+      setTimeout(() => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(
+          JSON.stringify({ access_token: `fresh-${refreshes}`, token_type: 'Bearer', expires_in: 300 }),
+        );
+      }, 600);
+    });
+    await new Promise<void>((resolve) => tokenServer.listen(0, '127.0.0.1', resolve));
+    try {
+      const name = table();
+      const store = createPostgresTokenStore({ pool: pool as pg.Pool, table: name });
+      await store.set({
+        ...record('shared', 'expired'),
+        tokens: { ...record('shared').tokens, expires_at: 1 },
+      });
+      const env = {
+        PATH: process.env.PATH,
+        NODE_NO_WARNINGS: '1',
+        DATABASE_URL: (postgres as Postgres).url,
+        TABLE: name,
+        CONNECTION_ID: 'shared',
+        TOKEN_URL: `http://127.0.0.1:${(tokenServer.address() as AddressInfo).port}/api/v1/token`,
+        START_AT: String(Date.now() + 4000),
+      };
+      const child = new URL('./_refresh-child.ts', import.meta.url).pathname;
+      const run = () =>
+        new Promise<string>((resolve, reject) => {
+          const process_ = spawn(process.execPath, ['--import', 'tsx', child], {
+            env,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          });
+          let out = '';
+          let err = '';
+          process_.stdout.on('data', (c) => {
+            out += c;
+          });
+          process_.stderr.on('data', (c) => {
+            err += c;
+          });
+          process_.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(err))));
+        });
+      const tokens = await Promise.all([run(), run()]);
+      assert.deepEqual(tokens, ['fresh-1', 'fresh-1'], 'both processes use the one refreshed token');
+      assert.equal(refreshes, 1, 'Flinks saw one refresh');
+      assert.equal((await store.get('shared'))?.tokens.access_token, 'fresh-1');
+      // The same connections API in this process reads the stored token without refreshing.
+      const connections = createConnections({
+        token_url: env.TOKEN_URL,
+        client_id: 'refresh-test',
+        client_secret: 'refresh-test-secret',
+        store,
+      });
+      assert.equal(await connections.getAccessToken('shared'), 'fresh-1');
+      assert.equal(refreshes, 1);
+    } finally {
+      tokenServer.close();
+    }
+  });
+});
 
 describe('file token store', () => {
   it('writes a file only its owner can read, that a new store reads back', async () => {
