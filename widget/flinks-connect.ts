@@ -19,6 +19,7 @@ import {
   isRefusal,
   validateCallback,
   validateConfig,
+  validateUrl,
 } from '../core/src/index.ts';
 import { styles } from './flinks-connect.styles.ts';
 import { CALLBACK_CHANNEL, isCallbackMessage, redirectSession, TAKEN_MESSAGE, wasRelayed } from './relay.ts';
@@ -404,11 +405,8 @@ export class FlinksConnect extends LitElement {
     if (this.mode !== 'popup' && this.mode !== 'redirect') {
       throw invalid(`mode "${this.mode}" must be "popup" or "redirect".`);
     }
-    if (this.exchangeUrl !== undefined && this.exchangeUrl !== null) {
-      if (!URL.canParse(this.exchangeUrl, location.href)) {
-        throw invalid(`exchange-url "${this.exchangeUrl}" is not a valid URL.`);
-      }
-    }
+    // The code goes there: never to a data: or javascript: URL, nor over plain http off loopback.
+    if (this.exchangeUrl) validateUrl('exchange-url', this.exchangeUrl, location.href);
     const credentials = this.exchangeCredentials;
     if (credentials && credentials !== 'same-origin' && credentials !== 'include') {
       throw invalid(`exchange-credentials "${credentials}" must be "same-origin" or "include".`);
@@ -479,7 +477,7 @@ export class FlinksConnect extends LitElement {
     this._loadFailed = false;
     const url = this.providersUrl ?? '';
     try {
-      const response = await fetch(new URL(url, location.href), {
+      const response = await fetch(validateUrl('providers-url', url, location.href), {
         headers: { Accept: 'application/json' },
         credentials: 'same-origin',
         ...(attempt ? { signal: attempt.abort.signal } : {}),
@@ -743,8 +741,9 @@ export class FlinksConnect extends LitElement {
     try {
       const headers =
         typeof this.exchangeHeaders === 'function' ? await this.exchangeHeaders() : this.exchangeHeaders;
-      const answer = await exchangeCode(buildExchangeBody(flow, result.code), {
-        exchange_url: new URL(this.exchangeUrl, location.href).href,
+      const answer = await exchangeCode(body, {
+        // Checked again here: the attribute may have changed since the click.
+        exchange_url: validateUrl('exchange-url', this.exchangeUrl, location.href).href,
         timeout_ms: this.exchangeTimeout || DEFAULT_EXCHANGE_TIMEOUT_MS,
         credentials: this.exchangeCredentials === 'include' ? 'include' : 'same-origin',
         ...(headers ? { headers } : {}),
