@@ -852,7 +852,13 @@ export class FlinksConnect extends LitElement {
       'flinks-consent': this.onConsent,
     }[name as string] as ((detail: unknown) => void) | undefined;
     this.#call(callback, detail);
+    // Analytics tools log everything: what could finish a flow (code, verifier, state) stays on flinks-consent.
     const event = { ...detail, name } as FlinksEventDetails['flinks-event'];
+    if (name === 'flinks-consent') delete event.code;
+    delete event.code_verifier;
+    delete event.state;
+    // And the authorize URL's state parameter (URLSearchParams.set left exactly one).
+    if (name === 'flinks-authorize') event.url = (event.url as string).replace(/[?&]state=[^&]*/, '');
     this.dispatchEvent(new CustomEvent('flinks-event', { detail: event, bubbles: true, composed: true }));
     this.#call(this.onEvent as ((detail: unknown) => void) | undefined, event);
   }
