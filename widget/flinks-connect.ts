@@ -273,10 +273,11 @@ export class FlinksConnect extends LitElement {
       !resumedOnce &&
       !wasRelayed() &&
       isCallback(here) &&
+      this.#atRedirectUri(here) &&
       (this.mode === 'redirect' || redirectSession(window, here))
     ) {
       resumedOnce = true;
-      void this.#resume();
+      void this.#resume(here);
     }
   }
 
@@ -681,9 +682,15 @@ export class FlinksConnect extends LitElement {
     void this.#complete(attempt, url);
   }
 
+  /** True on this element's `redirect-uri` page (origin and path): the partner's other callbacks are not ours. */
+  #atRedirectUri(here: URL): boolean {
+    const uri = this.redirectUri ?? '';
+    const at = (url: URL) => url.origin + url.pathname;
+    return !!uri && URL.canParse(uri, here) && at(new URL(uri, here)) === at(here);
+  }
+
   /** The redirect-uri page in redirect mode: take the callback from the address bar, once. */
-  async #resume(): Promise<void> {
-    const url = new URL(location.href);
+  async #resume(url: URL): Promise<void> {
     const clean = new URL(url);
     for (const name of CALLBACK_PARAMS) clean.searchParams.delete(name);
     // Scrubbed before anything else: a reload or a shared link must not carry the code again.
