@@ -195,7 +195,28 @@ describe('the sandbox under a fuzz of random requests', { concurrency: false }, 
         fc.string({ maxLength: 12 }).map((s) => encodeURIComponent(s)),
         fc.string({ unit: 'binary', maxLength: 8 }).map((s) => encodeURIComponent(s)),
       );
-      const path = fc.array(segment, { minLength: 1, maxLength: 7 }).map((parts) => `/${parts.join('/')}`);
+      // Random walks over the route words, and the real routes with random (often malformed) ids in them.
+      const path = fc.oneof(
+        fc.array(segment, { minLength: 1, maxLength: 7 }).map((parts) => `/${parts.join('/')}`),
+        fc
+          .tuple(
+            fc.constantFrom(
+              '/api/fdx/5/accounts/$',
+              '/api/fdx/5/accounts/$/transactions',
+              '/api/fdx/5/accounts/$/statements/$',
+              '/api/fdx/5/customers/$',
+              '/api/v1/recipients/$',
+              '/api/v1/recipients/$/providers/requests',
+              '/api/v1/recipients/providers/requests/$/$',
+              '/api/v1/providers/$',
+              '/interaction/$',
+              '/sandbox/faults/$',
+            ),
+            fc.oneof(fc.constantFrom(...MALFORMED), segment),
+            fc.oneof(fc.constantFrom(...MALFORMED), segment),
+          )
+          .map(([route, a, b]) => route.replace('$', a).replace('$', b)),
+      );
       const key = fc.constantFrom(
         'grant_type',
         'code',
@@ -261,7 +282,9 @@ describe('the sandbox under a fuzz of random requests', { concurrency: false }, 
           .map((o) => JSON.stringify(o)),
         fc.constantFrom('{', '[]', 'null', '"x"', '{"__proto__":{"x":1}}', '%E0%A4%A'),
       );
+      // Real tokens most often: most routes look at the request only once the caller is known.
       const authorization = fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(`Bearer ${admin}`, `Bearer ${fdx}`) },
         fc.constant(undefined),
         fc.constantFrom(`Bearer ${admin}`, `Bearer ${fdx}`, 'Bearer ', 'Bearer x y', 'Basic', 'Basic !!!'),
         fc
@@ -290,7 +313,10 @@ describe('the sandbox under a fuzz of random requests', { concurrency: false }, 
         'x/y',
       );
       const request = fc.record({
-        method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
+        method: fc.oneof(
+          { weight: 4, arbitrary: fc.constantFrom('GET', 'POST') },
+          fc.constantFrom('PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
+        ),
         path,
         query: fc.oneof(query, rawQuery),
         body,
