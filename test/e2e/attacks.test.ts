@@ -208,6 +208,27 @@ describe('attacks on the widget, end to end against the sandbox', () => {
     );
   });
 
+  it('in redirect mode, the used response opened again in the same tab finds its flow gone (one use)', async () => {
+    const start = site.exchanges.length;
+    const { page } = await _open('/?mode=redirect');
+    await _button(page).click();
+    await _signInAndDecide(page, 'Allow');
+    await page.waitForURL((url) => url.pathname === '/callback');
+    await _until(page, (e) => _named(e, 'flinks-success').length === 1, 'connected');
+    const consent = _named(await _events(page), 'flinks-consent')[0]?.detail ?? {};
+    assert.equal(new URL(page.url()).searchParams.has('code'), false, 'scrubbed');
+    // The same tab (same sessionStorage) goes to the used response again: a pasted link, a script.
+    await page.goto(
+      `${site.url}/callback?mode=redirect&code=${consent.code}&state=${consent.state}&iss=${encodeURIComponent(site.sandbox.issuer)}`,
+    );
+    await _until(page, (e) => _named(e, 'flinks-error').length === 1, 'an error');
+    assert.equal(_named(await _events(page), 'flinks-error')[0]?.detail.code, 'STATE_MISMATCH');
+    assert.deepEqual(
+      _exchangesSince(start).map((x) => x.code),
+      [consent.code],
+    );
+  });
+
   it('an expired pending flow fails with FLOW_EXPIRED when the bank answers, and exchanges nothing', async () => {
     const start = site.exchanges.length;
     const { page } = await _open('/');
