@@ -388,16 +388,16 @@ export class FlinksConnect extends LitElement {
     if (this.getAttribute('state') !== this._state) this.setAttribute('state', this._state);
   }
 
+  /** The attributes as core reads them: core trims, and takes empty optional ones as absent. */
   #config(): ConnectConfig {
-    const config: ConnectConfig = {
+    return {
       client_id: this.clientId ?? '',
       authorize_url: this.authorizeUrl ?? '',
       redirect_uri: this.redirectUri ?? '',
+      scope: this.scope,
+      provider_id: this.providerId,
+      issuer: this.issuer,
     };
-    if (this.scope?.trim()) config.scope = this.scope;
-    if (this.providerId?.trim()) config.provider_id = this.providerId;
-    if (this.issuer?.trim()) config.issuer = this.issuer;
-    return config;
   }
 
   /** Core's checks plus the element's own attributes; throws INVALID_CONFIG saying what to fix. */
