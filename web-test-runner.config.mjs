@@ -76,6 +76,19 @@ async function partner(ctx, next) {
     }
     if (kind === 'slow') await new Promise((resolve) => setTimeout(resolve, 400));
     ctx.type = 'application/json';
+    if (kind === 'hostile') {
+      // A compromised or careless providers endpoint: markup in names, script and data URLs as logos.
+      ctx.body = JSON.stringify([
+        {
+          provider_id: 1,
+          name: '<img src=x onerror="window.pwned=1">Evil Bank',
+          logo_url: 'javascript:window.pwned=2',
+        },
+        { provider_id: 2, name: 'Data Bank', logo_url: 'data:image/svg+xml,<svg onload="window.pwned=3"/>' },
+        { provider_id: 4, name: 'Fine Bank', logo_url: '/__logo.svg' },
+      ]);
+      return;
+    }
     ctx.body = JSON.stringify(
       kind === 'empty'
         ? []

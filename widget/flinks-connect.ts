@@ -12,7 +12,6 @@ import {
   DEFAULT_EXCHANGE_TIMEOUT_MS,
   ErrorCode,
   type EventDetails,
-  type ExitReason,
   exchangeCode,
   FlinksConnectError,
   type FlowStore,
@@ -20,6 +19,7 @@ import {
   isRefusal,
   validateCallback,
   validateConfig,
+  validateUrl,
 } from '../core/src/index.ts';
 import { styles } from './flinks-connect.styles.ts';
 import { CALLBACK_CHANNEL, isCallbackMessage, redirectSession, TAKEN_MESSAGE, wasRelayed } from './relay.ts';
@@ -104,16 +104,14 @@ interface Attempt {
   state?: string;
   popup?: Window | null;
   navigated_at?: number;
-  /** The popup handle reported closed soon after navigating: likely COOP, so wait for the channel instead. */
-  severed?: boolean;
   abort: AbortController;
 }
 
 const CONFIG_KEYS = ['clientId', 'authorizeUrl', 'redirectUri', 'scope', 'providerId', 'issuer'] as const;
 const CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri'];
-const POPUP_NAME = 'flinks-connect';
-const POPUP_WIDTH = 480;
-const POPUP_HEIGHT = 720;
+/** Knows no flow: what a response that cannot be this attempt's is checked against. */
+const NO_FLOWS = { take() {} } as Partial<FlowStore> as FlowStore;
+const POPUP_FEATURES = 'popup,width=480,height=720';
 
 let resumedOnce = false;
 
@@ -275,10 +273,11 @@ export class FlinksConnect extends LitElement {
       !resumedOnce &&
       !wasRelayed() &&
       isCallback(here) &&
+      this.#atRedirectUri(here) &&
       (this.mode === 'redirect' || redirectSession(window, here))
     ) {
       resumedOnce = true;
-      void this.#resume();
+      void this.#resume(here);
     }
   }
 
@@ -289,6 +288,8 @@ export class FlinksConnect extends LitElement {
     this.#channel = undefined;
     this.#stopWatch();
     this.#abortExchange();
+    // Removed for good, not just moved: the attempt ends, and its flow with it.
+    queueMicrotask(() => this.isConnected || this.#endAttempt());
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -331,7 +332,7 @@ export class FlinksConnect extends LitElement {
       if (!provider_id && !this.providersUrl) {
         throw new FlinksConnectError(
           ErrorCode.INVALID_CONFIG,
-          'Set provider-id to the Flinks id of the bank (e.g. 1000), or providers-url to let the customer choose.',
+          'Set provider-id (a Flinks bank id, e.g. 1000), or providers-url for a bank picker.',
         );
       }
     } catch (error) {
@@ -348,8 +349,8 @@ export class FlinksConnect extends LitElement {
       this.#abortExchange();
       return;
     }
-    if (!this.#attempt || !this.#active()) return;
     const choosing = this._state === 'choosing';
+    if (!choosing && this._state !== 'authorizing') return;
     this.#endAttempt();
     this.#exit({ reason: 'cancelled' });
     // Focus goes back where it came from when the picker closes.
@@ -387,20 +388,16 @@ export class FlinksConnect extends LitElement {
     if (this.getAttribute('state') !== this._state) this.setAttribute('state', this._state);
   }
 
-  #active(): boolean {
-    return this._state === 'authorizing' || this._state === 'exchanging' || this._state === 'choosing';
-  }
-
+  /** The attributes as core reads them: core trims, and takes empty optional ones as absent. */
   #config(): ConnectConfig {
-    const config: ConnectConfig = {
+    return {
       client_id: this.clientId ?? '',
       authorize_url: this.authorizeUrl ?? '',
       redirect_uri: this.redirectUri ?? '',
+      scope: this.scope,
+      provider_id: this.providerId,
+      issuer: this.issuer,
     };
-    if (this.scope?.trim()) config.scope = this.scope;
-    if (this.providerId?.trim()) config.provider_id = this.providerId;
-    if (this.issuer?.trim()) config.issuer = this.issuer;
-    return config;
   }
 
   /** Core's checks plus the element's own attributes; throws INVALID_CONFIG saying what to fix. */
@@ -409,11 +406,8 @@ export class FlinksConnect extends LitElement {
     if (this.mode !== 'popup' && this.mode !== 'redirect') {
       throw invalid(`mode "${this.mode}" must be "popup" or "redirect".`);
     }
-    if (this.exchangeUrl !== undefined && this.exchangeUrl !== null) {
-      if (!URL.canParse(this.exchangeUrl, location.href)) {
-        throw invalid(`exchange-url "${this.exchangeUrl}" is not a valid URL.`);
-      }
-    }
+    // The code goes there: never to a data: or javascript: URL, nor over plain http off loopback.
+    if (this.exchangeUrl) validateUrl('exchange-url', this.exchangeUrl, location.href);
     const credentials = this.exchangeCredentials;
     if (credentials && credentials !== 'same-origin' && credentials !== 'include') {
       throw invalid(`exchange-credentials "${credentials}" must be "same-origin" or "include".`);
@@ -422,8 +416,7 @@ export class FlinksConnect extends LitElement {
     if (timeout !== undefined && timeout !== null && !(Number.isFinite(timeout) && timeout > 0)) {
       throw invalid('exchange-timeout must be a positive number of milliseconds, e.g. 30000.');
     }
-    const valid = validateConfig(this.#config(), location.href);
-    return { ...this.#config(), ...valid };
+    return validateConfig(this.#config(), location.href);
   }
 
   /** Prepares the PKCE request ahead, so a click can open the popup with nothing awaited before. */
@@ -485,7 +478,7 @@ export class FlinksConnect extends LitElement {
     this._loadFailed = false;
     const url = this.providersUrl ?? '';
     try {
-      const response = await fetch(new URL(url, location.href), {
+      const response = await fetch(validateUrl('providers-url', url, location.href), {
         headers: { Accept: 'application/json' },
         credentials: 'same-origin',
         ...(attempt ? { signal: attempt.abort.signal } : {}),
@@ -576,7 +569,8 @@ export class FlinksConnect extends LitElement {
     attempt.provider_id = provider_id;
     if (attempt.mode === 'popup') {
       // No await before this line: popup blockers only allow window.open within the click's own task.
-      const popup = window.open('', POPUP_NAME, this.#popupFeatures());
+      // A name of its own: another element's (or an earlier attempt's) window must never be reused for this one.
+      const popup = window.open('', `flinks-connect-${attempt.session_id}`, POPUP_FEATURES);
       if (!popup) {
         this.#fail(
           new FlinksConnectError(
@@ -624,10 +618,6 @@ export class FlinksConnect extends LitElement {
       });
   }
 
-  #popupFeatures(): string {
-    return `popup,width=${POPUP_WIDTH},height=${POPUP_HEIGHT}`;
-  }
-
   /**
    * Watches the popup. A handle that reports `closed` right after the bank's page loaded is most likely severed
    * by Cross-Origin-Opener-Policy, not closed: then the BroadcastChannel stays the way back. Otherwise, after a
@@ -644,10 +634,8 @@ export class FlinksConnect extends LitElement {
       }
       if (!popup.closed) return;
       this.#stopWatch();
-      if (Date.now() - (attempt.navigated_at ?? 0) < severed) {
-        attempt.severed = true;
-        return;
-      }
+      // Closed this soon: severed by COOP, not closed by the customer. The channel stays the way back.
+      if (Date.now() - (attempt.navigated_at ?? 0) < severed) return;
       setTimeout(() => {
         if (this.#attempt !== attempt || this._state !== 'authorizing') return;
         this.#endAttempt();
@@ -664,26 +652,29 @@ export class FlinksConnect extends LitElement {
   #onMessage = (event: MessageEvent): void => {
     // Only this origin's callback page may answer: anything else could inject a code.
     if (event.origin !== location.origin) return;
-    this.#receive(event.data, false);
+    this.#receive(event.data, event.source);
   };
 
   #onBroadcast = (event: MessageEvent): void => {
-    this.#receive(event.data, true);
+    this.#receive(event.data, null);
   };
 
-  #receive(data: unknown, broadcast: boolean): void {
+  #receive(data: unknown, source: MessageEventSource | null): void {
     if (!isCallbackMessage(data)) return;
     const attempt = this.#attempt;
     if (attempt?.mode !== 'popup' || !attempt.state || this._state !== 'authorizing') return;
-    let url: URL;
-    try {
-      url = new URL(data.url);
-    } catch {
+    if (!URL.canParse(data.url)) return;
+    const url = new URL(data.url);
+    if (url.origin !== location.origin) return;
+    if (url.searchParams.get('state') !== attempt.state) {
+      // Another element's, another tab's or the partner's other OAuth popup's: that window is not ours to close,
+      // answer or fail on. Only from our own popup (or this page itself) is a state we never issued a forgery.
+      if ([attempt.popup, window].includes(source as Window)) {
+        attempt.popup?.close();
+        void this.#complete(attempt, url, NO_FLOWS);
+      }
       return;
     }
-    if (url.origin !== location.origin) return;
-    // Every tab hears the channel: only the tab whose flow it is takes it.
-    if (broadcast && url.searchParams.get('state') !== attempt.state) return;
     this.#stopWatch();
     attempt.popup?.close();
     // Tells the callback page it may close (through a handle severed by COOP, close() above cannot).
@@ -691,9 +682,15 @@ export class FlinksConnect extends LitElement {
     void this.#complete(attempt, url);
   }
 
+  /** True on this element's `redirect-uri` page (origin and path): the partner's other callbacks are not ours. */
+  #atRedirectUri(here: URL): boolean {
+    const uri = this.redirectUri ?? '';
+    const at = (url: URL) => url.origin + url.pathname;
+    return !!uri && URL.canParse(uri, here) && at(new URL(uri, here)) === at(here);
+  }
+
   /** The redirect-uri page in redirect mode: take the callback from the address bar, once. */
-  async #resume(): Promise<void> {
-    const url = new URL(location.href);
+  async #resume(url: URL): Promise<void> {
     const clean = new URL(url);
     for (const name of CALLBACK_PARAMS) clean.searchParams.delete(name);
     // Scrubbed before anything else: a reload or a shared link must not carry the code again.
@@ -714,23 +711,19 @@ export class FlinksConnect extends LitElement {
     await this.#complete(attempt, url);
   }
 
-  async #complete(attempt: Attempt, url: URL): Promise<void> {
+  async #complete(attempt: Attempt, url: URL, store = this.#flowStore()): Promise<void> {
     let result: CallbackResult;
     try {
-      result = await validateCallback(url, this.#flowStore());
+      result = await validateCallback(url, store);
     } catch (error) {
-      if (this.#attempt !== attempt) return;
-      // A callback that does not fit ends the attempt: its own flow must not be usable later.
-      if (attempt.state) await this.#flowStore().take(attempt.state);
-      this.#fail(error);
+      if (this.#attempt === attempt) this.#fail(error);
       return;
     }
     if (this.#attempt !== attempt) return;
     const { flow } = result;
     attempt.provider_id = flow.provider_id;
     if (result.type === 'error') {
-      const bank: { error: string; error_description?: string } = { error: result.error };
-      if (result.error_description) bank.error_description = result.error_description;
+      const { type: _type, flow: _flow, ...bank } = result;
       if (isRefusal(result.error)) {
         this.#exit({ reason: result.error === 'access_denied' ? 'access_denied' : 'bank_refused', ...bank });
       } else {
@@ -745,14 +738,8 @@ export class FlinksConnect extends LitElement {
       }
       return;
     }
-    this.#emit('flinks-consent', {
-      code: result.code,
-      code_verifier: flow.code_verifier,
-      redirect_uri: flow.redirect_uri,
-      state: flow.state,
-      provider_id: flow.provider_id,
-      correlation_id: flow.correlation_id,
-    });
+    const body = buildExchangeBody(flow, result.code);
+    this.#emit('flinks-consent', body);
     if (!this.exchangeUrl) {
       this.#setState('connected');
       return;
@@ -761,8 +748,9 @@ export class FlinksConnect extends LitElement {
     try {
       const headers =
         typeof this.exchangeHeaders === 'function' ? await this.exchangeHeaders() : this.exchangeHeaders;
-      const answer = await exchangeCode(buildExchangeBody(flow, result.code), {
-        exchange_url: new URL(this.exchangeUrl, location.href).href,
+      const answer = await exchangeCode(body, {
+        // Checked again here: the attribute may have changed since the click.
+        exchange_url: validateUrl('exchange-url', this.exchangeUrl, location.href).href,
         timeout_ms: this.exchangeTimeout || DEFAULT_EXCHANGE_TIMEOUT_MS,
         credentials: this.exchangeCredentials === 'include' ? 'include' : 'same-origin',
         ...(headers ? { headers } : {}),
@@ -797,7 +785,7 @@ export class FlinksConnect extends LitElement {
       this.#emit('flinks-success', { result: outcome.result, provider_id });
     } else if (outcome.type === 'exit') {
       const { type: _type, ...exit } = outcome;
-      this.#exit({ ...exit, reason: exit.reason as ExitReason });
+      this.#exit(exit as Extra<'flinks-exit'>);
     } else {
       this.#fail(new FlinksConnectError(outcome.code as ErrorCode, outcome.message));
     }
@@ -809,20 +797,26 @@ export class FlinksConnect extends LitElement {
     this.#fail(
       new FlinksConnectError(
         ErrorCode.EXCHANGE_ABORTED,
-        'The exchange was cancelled by the page before the exchange endpoint answered.',
+        'The page cancelled the exchange before its endpoint answered.',
       ),
     );
   }
 
-  /** Closes the attempt's popup, stops its watch and aborts its exchange. */
+  /** Closes the attempt's popup, stops its watch, aborts its exchange and forgets its flow. */
   #endAttempt(): void {
     const attempt = this.#attempt;
     if (!attempt) return;
+    this.#forget();
     this.#stopWatch();
     attempt.abort.abort();
     if (attempt.popup && !attempt.popup.closed) attempt.popup.close();
     this.#attempt = undefined;
     this.#lastSession = attempt.session_id;
+  }
+
+  /** An attempt that ended, for whatever reason, leaves no flow behind that a late callback could use. */
+  #forget(attempt = this.#attempt): void {
+    if (attempt?.state) void this.#flowStore().take(attempt.state);
   }
 
   #session(): string {
@@ -846,6 +840,7 @@ export class FlinksConnect extends LitElement {
             `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
             { cause: error },
           );
+    this.#forget();
     const detail: Extra<'flinks-error'> = { code: failure.code, message: failure.message, ...bank };
     if (failure.status !== undefined) detail.status = failure.status;
     // State first: a listener reading `state` sees where the element ended up.
@@ -864,7 +859,13 @@ export class FlinksConnect extends LitElement {
       'flinks-consent': this.onConsent,
     }[name as string] as ((detail: unknown) => void) | undefined;
     this.#call(callback, detail);
+    // Analytics tools log everything: what could finish a flow (code, verifier, state) stays on flinks-consent.
     const event = { ...detail, name } as FlinksEventDetails['flinks-event'];
+    if (name === 'flinks-consent') delete event.code;
+    delete event.code_verifier;
+    delete event.state;
+    // And the authorize URL's state parameter (URLSearchParams.set left exactly one).
+    if (name === 'flinks-authorize') event.url = (event.url as string).replace(/[?&]state=[^&]*/, '');
     this.dispatchEvent(new CustomEvent('flinks-event', { detail: event, bubbles: true, composed: true }));
     this.#call(this.onEvent as ((detail: unknown) => void) | undefined, event);
   }

@@ -13,12 +13,8 @@ export interface CallbackMessage {
 }
 
 export function isCallbackMessage(data: unknown): data is CallbackMessage {
-  return (
-    typeof data === 'object' &&
-    data !== null &&
-    (data as Record<string, unknown>).type === CALLBACK_MESSAGE &&
-    typeof (data as Record<string, unknown>).url === 'string'
-  );
+  const message = data as Partial<CallbackMessage> | null | undefined;
+  return message?.type === CALLBACK_MESSAGE && typeof message.url === 'string';
 }
 
 let relayed = false;

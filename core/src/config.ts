@@ -32,7 +32,11 @@ function fail(message: string): never {
   throw new FlinksConnectError(ErrorCode.INVALID_CONFIG, message);
 }
 
-function absoluteUrl(name: string, value: string | undefined, base?: string): URL {
+/**
+ * Checks one configured URL (relative ones resolve against `base`): https, or plain http on loopback only.
+ * Throws `INVALID_CONFIG` naming the attribute and saying how to fix it.
+ */
+export function validateUrl(name: string, value: string | undefined, base?: string): URL {
   if (!value) fail(`${name} is required: set it to the absolute URL Flinks gave you.`);
   let url: URL;
   try {
@@ -65,8 +69,8 @@ export function validateConfig(
   base?: string,
 ): Required<Omit<ConnectConfig, 'provider_id' | 'issuer'>> & Pick<ConnectConfig, 'provider_id' | 'issuer'> {
   if (!config.client_id?.trim()) fail('client-id is required: set it to the client_id Flinks gave you.');
-  const authorize = absoluteUrl('authorize-url', config.authorize_url, base);
-  const redirect = absoluteUrl('redirect-uri', config.redirect_uri, base);
+  const authorize = validateUrl('authorize-url', config.authorize_url, base);
+  const redirect = validateUrl('redirect-uri', config.redirect_uri, base);
   if (redirect.hash)
     fail(`redirect-uri "${config.redirect_uri}" must not contain a fragment (RFC 6749 §3.1.2).`);
   const scope = (config.scope ?? DEFAULT_SCOPE).trim().split(/\s+/).filter(Boolean);
@@ -83,7 +87,7 @@ export function validateConfig(
   if (config.issuer?.trim()) {
     issuer = config.issuer.trim();
     // Checked as a URL, but kept verbatim: RFC 9207 compares `iss` by simple string comparison.
-    absoluteUrl('issuer', issuer);
+    validateUrl('issuer', issuer);
   }
   return {
     client_id: config.client_id.trim(),

@@ -5,7 +5,14 @@ export {
   type PendingFlow,
 } from './authorize.ts';
 export { type CallbackResult, isCallback, isRefusal, REFUSAL_ERRORS, validateCallback } from './callback.ts';
-export { type ConnectConfig, DEFAULT_SCOPE, isLoopback, SCOPES, validateConfig } from './config.ts';
+export {
+  type ConnectConfig,
+  DEFAULT_SCOPE,
+  isLoopback,
+  SCOPES,
+  validateConfig,
+  validateUrl,
+} from './config.ts';
 export { ErrorCode, FlinksConnectError, isFlinksConnectError } from './errors.ts';
 export {
   type BaseDetail,

@@ -85,6 +85,7 @@ describe('<flinks-connect>', () => {
     const key = _key();
     const el = await _mount(_config(key, { 'exchange-url': `/__exchange/ok?key=${key}` }));
     const events = _record(el);
+    const consented = _next(el, 'flinks-consent');
     const callbacks: string[] = [];
     el.onConsent = () => callbacks.push('consent');
     el.onSuccess = () => callbacks.push('success');
@@ -107,7 +108,7 @@ describe('<flinks-connect>', () => {
       expect(d.session_id).to.equal(session);
       expect(new Date(String(d.timestamp)).toISOString()).to.equal(d.timestamp);
     }
-    const consent = events[2]?.detail ?? {};
+    const consent: Record<string, unknown> = { ...(await consented).detail };
     expect(consent).to.include({ code: 'the-code', state, provider_id: '1000' });
     expect(consent.redirect_uri).to.equal(`${location.origin}/callback`);
     expect(consent.code_verifier).to.match(/^[\w-]{43,128}$/);

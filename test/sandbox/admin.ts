@@ -16,7 +16,7 @@ import {
   type SandboxProvider,
 } from './data.ts';
 import { type Faults, type FaultTarget, parseFault } from './faults.ts';
-import { bearer, HttpError, readFields, sendEmpty, sendJson } from './http.ts';
+import { bearer, decodeInput, HttpError, readFields, sendEmpty, sendJson } from './http.ts';
 import {
   REGISTRATION_STATUSES,
   type RecipientProfile,
@@ -285,8 +285,8 @@ export function createAdmin({
     if (basic) {
       const decoded = Buffer.from(basic[1] as string, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      id = decodeURIComponent(decoded.slice(0, colon));
-      secret = decodeURIComponent(decoded.slice(colon + 1));
+      id = decodeInput(decoded.slice(0, colon), 'the Basic client_id');
+      secret = decodeInput(decoded.slice(colon + 1), 'the Basic client_secret');
     }
     if (!id || !secret)
       throw bad('authenticate with a Bearer access token, or client credentials and token', 'invalid_client');
@@ -379,8 +379,8 @@ export function createAdmin({
         let clientIds: string[];
         let providerIds: string[];
         if (seg.length === 7) {
-          clientIds = list(decodeURIComponent(seg[5] as string), 'recipient_ids');
-          providerIds = list(decodeURIComponent(seg[6] as string), 'provider_ids');
+          clientIds = list(decodeInput(seg[5] as string, 'recipient_ids in the path'), 'recipient_ids');
+          providerIds = list(decodeInput(seg[6] as string, 'provider_ids in the path'), 'provider_ids');
         } else {
           const body = await readFields(req);
           clientIds = list(
@@ -441,7 +441,7 @@ export function createAdmin({
       }
     }
     if (seg.length >= 4) {
-      const target = managedClient(c, decodeURIComponent(seg[3] as string));
+      const target = managedClient(c, decodeInput(seg[3] as string, 'the recipient id in the path'));
       if (seg.length === 4 && method === 'GET') {
         sendJson(res, 200, recipientView(target));
         return true;

@@ -19,7 +19,7 @@ import {
   wrapAccount,
 } from './data.ts';
 import type { Faults } from './faults.ts';
-import { bearer, sendJson } from './http.ts';
+import { bearer, decodeInput, sendJson } from './http.ts';
 import type { Connection, SandboxState } from './state.ts';
 
 /** The documented FDX error codes and the HTTP status each comes with. */
@@ -53,6 +53,9 @@ export class FdxError extends Error {
     this.name = this.constructor.name;
   }
 }
+
+/** FDX's own 400: code 401, "Invalid input". */
+const invalidInput = (message: string) => new FdxError(401, message);
 
 interface Deps {
   provider: Provider;
@@ -250,7 +253,7 @@ export function createFdx({ provider, state, seed, asOf, faults, url: publicUrl,
 
     const customerMatch = /^\/api\/fdx\/5\/customers\/([^/]+)$/.exec(path);
     if (customerMatch) {
-      const wanted = decodeURIComponent(customerMatch[1] as string);
+      const wanted = decodeInput(customerMatch[1] as string, 'the customer id', invalidInput);
       if (wanted !== 'current' && wanted !== a.customer.customerId) {
         throw new FdxError(601, `customer ${wanted} is not the customer of this connection`);
       }
@@ -280,7 +283,7 @@ export function createFdx({ provider, state, seed, asOf, faults, url: publicUrl,
       );
     if (!m || (m[3] !== undefined && m[2] !== 'statements'))
       throw new FdxError(1107, `no FDX resource at ${path}`);
-    const account = accountOf(a, decodeURIComponent(m[1] as string));
+    const account = accountOf(a, decodeInput(m[1] as string, 'the account id', invalidInput));
     if (m[2] === 'statements') {
       const bank = findProvider(a.connection.provider_id);
       if (!bank?.scopes.includes('STATEMENTS')) {
@@ -289,7 +292,7 @@ export function createFdx({ provider, state, seed, asOf, faults, url: publicUrl,
       need(a, 'STATEMENTS', 'statements');
       const statements = statementsOf(account);
       if (m[3] !== undefined) {
-        const id = decodeURIComponent(m[3]);
+        const id = decodeInput(m[3], 'the statement id', invalidInput);
         const statement = statements.find((s) => s.statementId === id);
         if (!statement) throw new FdxError(1107, `no statement ${id} for account ${account.accountId}`);
         return {

@@ -14,6 +14,23 @@ export class HttpError extends Error {
 
 const MAX_BODY = 256 * 1024;
 
+/**
+ * decodeURIComponent for request input: malformed percent-encoding (`%E0%A4%A`, a lone `%`) is the client's
+ * mistake, so it answers 400 (by default an OAuth `invalid_request`) instead of letting URIError become a 500.
+ */
+export function decodeInput(
+  value: string,
+  what: string,
+  refuse: (message: string) => Error = (message) =>
+    new HttpError(400, { error: 'invalid_request', error_description: message }),
+): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw refuse(`${what} is not valid percent-encoding`);
+  }
+}
+
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;

@@ -12,7 +12,7 @@ import { createAdmin } from './admin.ts';
 import { DATA_CLUSTERS, type DataCluster, findProvider, PROVIDERS, TEST_USERS } from './data.ts';
 import { Faults } from './faults.ts';
 import { createFdx } from './fdx.ts';
-import { HttpError, readBody, sendHtml, sendJson } from './http.ts';
+import { decodeInput, HttpError, readBody, sendHtml, sendJson } from './http.ts';
 import { createInteractions, type Lang, parseSubject } from './interactions.ts';
 import { createAccessTokenSigner } from './jwt.ts';
 import { errorPage } from './pages.ts';
@@ -182,7 +182,10 @@ const WORDS = new Set([
   'sandbox',
 ]);
 export function canonicalPath(path: string): string {
-  const segments = path.split('/').map((s) => (WORDS.has(s.toLowerCase()) ? s.toLowerCase() : s));
+  // Empty segments (`//`, a trailing `/`) name nothing: oidc-provider's router fails on an empty path.
+  const segments = `/${path.split('/').filter(Boolean).join('/')}`
+    .split('/')
+    .map((s) => (WORDS.has(s.toLowerCase()) ? s.toLowerCase() : s));
   let out = segments.join('/');
   const first = segments[1] ?? '';
   if (['token', 'authorize', 'revoke', 'providers', 'recipients'].includes(first)) out = `/api/v1${out}`;
@@ -502,8 +505,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         });
       }
       // RFC 6749 §2.3.1: both halves are form-urlencoded before base64.
-      const id = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-      const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+      const id = decodeInput(decoded.slice(0, colon).replace(/\+/g, ' '), 'the Basic client_id');
+      const secret = decodeInput(decoded.slice(colon + 1).replace(/\+/g, ' '), 'the Basic client_secret');
       if (fields.has('client_id') && fields.get('client_id') !== id) {
         throw new HttpError(400, {
           error: 'invalid_request',
@@ -524,7 +527,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const started = Date.now();
     const original = req.url ?? '/';
     try {
-      const parsed = new URL(original, url);
+      // A target such as `//host/…` is a path here, not a scheme-relative URL naming another (or a bad) host.
+      let parsed: URL;
+      try {
+        parsed = new URL(original.startsWith('/') ? url + original : original, url);
+      } catch {
+        throw new HttpError(400, {
+          error: 'invalid_request',
+          error_description: 'the request target is not a valid URL path',
+        });
+      }
       const path = canonicalPath(parsed.pathname);
       req.url = path + parsed.search;
       if (options.log) {
