@@ -576,7 +576,12 @@ export class FlinksConnect extends LitElement {
     attempt.provider_id = provider_id;
     if (attempt.mode === 'popup') {
       // No await before this line: popup blockers only allow window.open within the click's own task.
-      const popup = window.open('', POPUP_NAME, this.#popupFeatures());
+      let popup: Window | null = null;
+      try {
+        popup = window.open('', POPUP_NAME, this.#popupFeatures());
+      } catch {
+        // Firefox throws InvalidAccessError (a frame sandboxed without allow-popups) where others return null.
+      }
       if (!popup) {
         this.#fail(
           new FlinksConnectError(
