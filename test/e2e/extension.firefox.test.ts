@@ -1,9 +1,9 @@
 /**
  * The Firefox build of the companion extension, installed in Firefox ESR over WebDriver BiDi
  * (`webExtension.install`), runs one whole connect from its popup against the sandbox: the picker, the bank's
- * window opened by `identity.launchWebAuthFlow`, the code sent to a partner server built with the server kit,
- * which answers CORS for the extension's `moz-extension://` origin (Firefox does not grant an MV3 extension its
- * host permissions at install). `npm test` runs this file in its Firefox step only.
+ * window opened by `identity.launchWebAuthFlow`, the code sent to a partner server built with the server kit
+ * that accepts the extension's random `moz-extension://` origin and answers CORS for it, as the extension's
+ * README tells partners to. `npm test` runs this file in its Firefox step only.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
