@@ -50,7 +50,7 @@ export async function _axeViolations(el: Element): Promise<string[]> {
  */
 export const _ENGINE: 'Chromium' | 'Firefox' | 'WebKit' = /\bFirefox\//.test(navigator.userAgent)
   ? 'Firefox'
-  : /\bChrome\//.test(navigator.userAgent)
+  : /Chrome\//.test(navigator.userAgent) // HeadlessChrome/… too
     ? 'Chromium'
     : 'WebKit';
 
