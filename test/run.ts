@@ -81,6 +81,7 @@ function ensureBrowsers(browsers: Set<BrowserName>): void {
 function run(step: Step): Promise<Counts> {
   const vars = Object.entries(step.env ?? {}).map(([name, value]) => `${name}=${value} `);
   console.log(`\n▶ ${step.name}: ${vars.join('')}${step.command.join(' ')}`);
+  const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(step.command[0] as string, step.command.slice(1), {
       cwd: root,
@@ -116,7 +117,8 @@ function run(step: Step): Promise<Counts> {
       // A suite that exits non-zero without a failed test (crash, no tests found) still counts as a failure.
       if (!ok && failed === 0) failed = 1;
       const also = skipped ? `, ${skipped} skipped (named in the output above)` : '';
-      console.log(`◀ ${step.name}: ${passed} passed, ${failed} failed${also}`);
+      const seconds = Math.round((Date.now() - started) / 1000);
+      console.log(`◀ ${step.name}: ${passed} passed, ${failed} failed${also} (${seconds} s)`);
       resolve({ passed, failed, skipped });
     });
   });
