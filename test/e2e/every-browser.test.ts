@@ -63,12 +63,9 @@ describe(`the widget against the sandbox in ${LABEL}`, () => {
     );
   const log = (page: _Window) => page.run<string>(`return document.querySelector('#log').textContent`);
 
-  /** Signs in at the sandbox bank and answers its consent page, in whatever language the bank shows. */
-  async function _bank(
-    bank: _Window,
-    decision: string,
-    user = { username: 'greatday', password: 'everyday' },
-  ): Promise<void> {
+  /** Signs in at the sandbox bank (in English) as the test user and answers its consent page. */
+  async function _bank(bank: _Window, decision: 'Allow' | 'Deny'): Promise<void> {
+    const user = { username: 'greatday', password: 'everyday' };
     await bank.until(`return document.querySelector('input[name="username"]')`, 'the bank sign-in');
     await bank.type(`return document.querySelector('input[name="username"]')`, user.username);
     await bank.type(`return document.querySelector('input[name="password"]')`, user.password);
