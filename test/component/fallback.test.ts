@@ -78,16 +78,21 @@ describe('<flinks-connect> when the popup is blocked', () => {
       await new Promise((resolve) =>
         frame.contentWindow?.requestAnimationFrame(() => setTimeout(resolve, 100)),
       );
-      const outer = frame.getBoundingClientRect();
-      const inner = button?.getBoundingClientRect() ?? new DOMRect();
-      await sendMouse({
-        type: 'click',
-        position: [
-          Math.round(outer.x + frame.clientLeft + inner.x + inner.width / 2),
-          Math.round(outer.y + frame.clientTop + inner.y + inner.height / 2),
-        ],
-      });
-      for (let i = 0; i < 50 && refusal() === undefined; i++) await _wait(40);
+      const click = async () => {
+        const outer = frame.getBoundingClientRect();
+        const inner = button?.getBoundingClientRect() ?? new DOMRect();
+        await sendMouse({
+          type: 'click',
+          position: [
+            Math.round(outer.x + frame.clientLeft + inner.x + inner.width / 2),
+            Math.round(outer.y + frame.clientTop + inner.y + inner.height / 2),
+          ],
+        });
+        for (let i = 0; i < 125 && refusal() === undefined; i++) await _wait(40);
+      };
+      await click();
+      // A click a busy browser dropped left the element idle: click once more (a received one never does).
+      if (refusal() === undefined && el.state === 'idle') await click();
       expect(refusal()).to.equal(_ENGINE === 'Firefox' ? 'InvalidAccessError' : 'null');
       await _frameElement(frame, (e) => e.state === 'connected');
       expect(codes).to.deep.equal(['POPUP_BLOCKED']);
