@@ -291,6 +291,9 @@ export default {
   concurrency: 1,
   concurrentBrowsers: 1,
   testsFinishTimeout: 120_000,
+  // Firefox and WebKit take a while to start on a busy two-core machine.
+  browserStartTimeout: 120_000,
+  testsStartTimeout: 120_000,
   testFramework: { config: { timeout: 10_000 } },
   middleware: [partner],
   plugins: [esbuildPlugin({ ts: true, target: 'es2022' })],
