@@ -1,8 +1,15 @@
-// Component tests: the element in Debian's Chromium with a real DOM. The middleware below plays the partner's
-// exchange endpoint and the providers list, and keeps a log of the requests it really received, so tests check
-// what reached the network rather than what a mock was told.
+// Component tests: the element with a real DOM, in one browser per run, chosen by WTR_BROWSER (chromium, the
+// default; firefox; webkit), so that `npm test` runs the browsers one after the other on a small machine. The
+// middleware below plays the partner's exchange endpoint and the providers list, and keeps a log of the requests
+// it really received, so tests check what reached the network rather than what a mock was told.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { chromeLauncher } from '@web/test-runner-chrome';
 import { playwrightLauncher } from '@web/test-runner-playwright';
+import { webdriverLauncher } from '@web/test-runner-webdriver';
+import * as puppeteer from 'puppeteer-core';
 
 /** Requests received, by the `key` query parameter each test makes its own. */
 const log = new Map();
@@ -194,20 +201,63 @@ async function partner(ctx, next) {
   return next();
 }
 
-export default {
-  files: ['test/component/**/*.test.ts'],
-  nodeResolve: { exportConditions: ['production'] },
-  concurrency: 1,
-  concurrentBrowsers: 1,
-  testsFinishTimeout: 120_000,
-  testFramework: { config: { timeout: 10_000 } },
-  middleware: [partner],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' })],
-  browsers: [
-    playwrightLauncher({
+// The same defaults as test/browsers.ts (a TypeScript module this plain config cannot import).
+const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FIREFOX_PATH = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+const WEBKIT_DRIVER_PATH = process.env.WEBKIT_DRIVER_PATH ?? '/usr/bin/WebKitWebDriver';
+const BROWSER = process.env.WTR_BROWSER ?? 'chromium';
+
+function need(path, what) {
+  if (!existsSync(path))
+    throw new Error(`${what} not found at ${path}: run \`npm test\`, which installs it.`);
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts WebKitGTK's WebDriver (under xvfb-run when there is no display: MiniBrowser needs one even headless)
+ * and stops it, with its browser and X server, when the test run ends.
+ */
+async function startWebKitDriver() {
+  need(WEBKIT_DRIVER_PATH, 'WebKitWebDriver');
+  const port = await freePort();
+  const command = [WEBKIT_DRIVER_PATH, `--port=${port}`];
+  if (!process.env.DISPLAY) command.unshift('xvfb-run', '--auto-servernum');
+  const driver = spawn(command[0], command.slice(1), { detached: true, stdio: 'ignore' });
+  const stop = () => {
+    try {
+      process.kill(-driver.pid, 'SIGTERM');
+    } catch {}
+  };
+  process.once('exit', stop);
+  for (let i = 0; i < 100; i++) {
+    const up = await fetch(`http://127.0.0.1:${port}/status`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (up) return port;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  stop();
+  throw new Error(`WebKitWebDriver did not start on port ${port}`);
+}
+
+async function launcher() {
+  if (BROWSER === 'chromium') {
+    need(CHROMIUM_PATH, 'Chromium');
+    return playwrightLauncher({
       product: 'chromium',
       launchOptions: {
-        executablePath: '/usr/bin/chromium',
+        executablePath: CHROMIUM_PATH,
         args: [
           '--no-sandbox',
           '--disable-background-networking',
@@ -215,6 +265,50 @@ export default {
           '--disable-gpu',
         ],
       },
-    }),
-  ],
+    });
+  }
+  if (BROWSER === 'firefox') {
+    need(FIREFOX_PATH, 'Firefox');
+    // Over WebDriver BiDi: playwright-core cannot drive a stock Firefox, and geckodriver is not packaged here.
+    return chromeLauncher({
+      puppeteer,
+      launchOptions: {
+        browser: 'firefox',
+        executablePath: FIREFOX_PATH,
+        headless: true,
+        // The automation profile turns the popup blocker off: a customer's Firefox has it on.
+        extraPrefsFirefox: { 'dom.disable_open_during_load': true, 'network.cookie.cookieBehavior': 5 },
+      },
+    });
+  }
+  if (BROWSER === 'webkit') {
+    const port = await startWebKitDriver();
+    return webdriverLauncher({
+      hostname: '127.0.0.1',
+      port,
+      path: '/',
+      logLevel: 'error',
+      capabilities: {
+        browserName: 'MiniBrowser',
+        'webkitgtk:browserOptions': { args: ['--automation'] },
+        'wdio:enforceWebDriverClassic': true,
+      },
+    });
+  }
+  throw new Error(`WTR_BROWSER=${BROWSER}: expected chromium, firefox or webkit`);
+}
+
+export default {
+  files: ['test/component/**/*.test.ts'],
+  nodeResolve: { exportConditions: ['production'] },
+  concurrency: 1,
+  concurrentBrowsers: 1,
+  testsFinishTimeout: 120_000,
+  // Firefox and WebKit take a while to start on a busy two-core machine.
+  browserStartTimeout: 120_000,
+  testsStartTimeout: 120_000,
+  testFramework: { config: { timeout: 10_000 } },
+  middleware: [partner],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' })],
+  browsers: [await launcher()],
 };

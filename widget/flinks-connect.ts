@@ -570,7 +570,12 @@ export class FlinksConnect extends LitElement {
     if (attempt.mode === 'popup') {
       // No await before this line: popup blockers only allow window.open within the click's own task.
       // A name of its own: another element's (or an earlier attempt's) window must never be reused for this one.
-      const popup = window.open('', `flinks-connect-${attempt.session_id}`, POPUP_FEATURES);
+      let popup: Window | null = null;
+      try {
+        popup = window.open('', `flinks-connect-${attempt.session_id}`, POPUP_FEATURES);
+      } catch {
+        // Firefox throws InvalidAccessError (a frame sandboxed without allow-popups) where others return null.
+      }
       if (!popup) {
         this.#fail(
           new FlinksConnectError(

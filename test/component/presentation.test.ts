@@ -6,12 +6,17 @@ import {
   _bankAnswers,
   _click,
   _config,
+  _ENGINE,
   _key,
   _mount,
   _next,
+  _skipIn,
   _stubOpen,
   _wait,
 } from './_helpers.ts';
+
+const NO_MEDIA =
+  'Chromium only: media features are emulated over the DevTools protocol, which WebDriver BiDi and WebDriver lack';
 
 function _button(el: FlinksConnect): HTMLButtonElement {
   const button = el.shadowRoot?.querySelector<HTMLButtonElement>('[part~="button"]');
@@ -35,12 +40,13 @@ async function _erroredElement() {
 
 describe('<flinks-connect> presentation: colour schemes, motion, focus, zoom and theming', () => {
   afterEach(async () => {
-    await emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
-    await setViewport({ width: 800, height: 600 });
+    if (_ENGINE === 'Chromium') await emulateMedia({ colorScheme: 'light', reducedMotion: 'no-preference' });
+    if (_ENGINE !== 'WebKit') await setViewport({ width: 800, height: 600 });
     document.documentElement.style.removeProperty('font-size');
   });
 
-  it('has no accessibility violations in dark mode, idle and in error, with its own dark colours', async () => {
+  it('has no accessibility violations in dark mode, idle and in error, with its own dark colours', async function () {
+    _skipIn(this, ['Firefox', 'WebKit'], NO_MEDIA);
     const el = await _mount(_config(_key()));
     const light = getComputedStyle(_button(el)).backgroundColor;
     await emulateMedia({ colorScheme: 'dark' });
@@ -94,7 +100,8 @@ describe('<flinks-connect> presentation: colour schemes, motion, focus, zoom and
     }
   });
 
-  it('keeps its progress spinner still-ish under prefers-reduced-motion', async () => {
+  it('keeps its progress spinner still-ish under prefers-reduced-motion', async function () {
+    _skipIn(this, ['Firefox', 'WebKit'], NO_MEDIA);
     const key = _key();
     const el = await _mount(_config(key, { 'exchange-url': `/__exchange/slow?key=${key}` }));
     _stubOpen('window');
@@ -114,7 +121,12 @@ describe('<flinks-connect> presentation: colour schemes, motion, focus, zoom and
     await _next(el, 'flinks-success');
   });
 
-  it('reflows at 320 CSS px with text at 200% (WCAG 1.4.10): nothing wider than the viewport', async () => {
+  it('reflows at 320 CSS px with text at 200% (WCAG 1.4.10): nothing wider than the viewport', async function () {
+    _skipIn(
+      this,
+      ['WebKit'],
+      "Chromium and Firefox only: web-test-runner's WebDriver launcher cannot resize the viewport",
+    );
     await setViewport({ width: 320, height: 640 });
     document.documentElement.style.fontSize = '200%';
     const key = _key();
