@@ -1,5 +1,6 @@
 import { FlinksServerError, ServerErrorCode } from './errors.ts';
 import { createHttp, type HttpOptions, type HttpResult } from './http.ts';
+import { createRedactor, type Redactor, redactDeep } from './redact.ts';
 import type { TokenEndpointOptions } from './token-endpoint.ts';
 import { createTokenManager, type TokenManager } from './token-manager.ts';
 
@@ -106,13 +107,14 @@ export interface AdminClient {
   rotateSecret(client_id: string): Promise<Recipient>;
 }
 
-function describe(result: HttpResult): string {
+/** The upstream's own explanation of an error answer, redacted (it may echo the request's bearer token). */
+function describe(result: HttpResult, redact: Redactor): string {
   const body = (typeof result.json === 'object' && result.json !== null ? result.json : {}) as Record<
     string,
     unknown
   >;
   const text = [body.error_description, body.message, body.error].find((v) => typeof v === 'string' && v);
-  return typeof text === 'string' ? `: ${text.slice(0, 300)}` : '';
+  return typeof text === 'string' ? `: ${redact(text.slice(0, 300)).replace(/\s+/g, ' ')}` : '';
 }
 
 function segment(name: string, value: string | number): string {
@@ -200,12 +202,13 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       result = await http.send(target, init(token));
     }
     if (!result.response.ok) {
+      const redact = createRedactor([token]);
       throw new FlinksServerError(
         ServerErrorCode.HTTP_ERROR,
-        `${what} failed with HTTP ${result.response.status}${describe(result)}.`,
+        `${what} failed with HTTP ${result.response.status}${describe(result, redact)}.`,
         {
           status: result.response.status,
-          cause: { status: result.response.status, body: result.json ?? null },
+          cause: { status: result.response.status, body: redactDeep(result.json ?? null, redact) },
         },
       );
     }

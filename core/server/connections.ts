@@ -1,6 +1,7 @@
 import { type FdxError, FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
 import { createFdxClient, type FdxClient } from './fdx-client.ts';
 import { createHttp, type HttpOptions } from './http.ts';
+import { createRedactor, redactDeep } from './redact.ts';
 import {
   checkEndpointUrl,
   createTokenEndpoint,
@@ -229,8 +230,9 @@ export function createConnections(options: ConnectionsOptions): Connections {
         const send = async (token: string) =>
           revokeHttp.send(revokeUrl, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
         let result: Awaited<ReturnType<typeof send>> | undefined;
+        let token: string | undefined;
         try {
-          let token = await getAccessToken(id);
+          token = await getAccessToken(id);
           result = await send(token);
           if (result.response.status === 400 || result.response.status === 401) {
             token = await getAccessToken(id, { rejected: token });
@@ -246,7 +248,13 @@ export function createConnections(options: ConnectionsOptions): Connections {
             `DELETE /revoke failed with HTTP ${result.response.status}; the connection is kept.`,
             {
               status: result.response.status,
-              cause: { status: result.response.status, body: result.json ?? null },
+              cause: {
+                status: result.response.status,
+                body: redactDeep(
+                  result.json ?? null,
+                  createRedactor([token, connection.tokens.refresh_token]),
+                ),
+              },
             },
           );
         }

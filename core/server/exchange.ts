@@ -194,6 +194,25 @@ function leaks(serialized: string, secrets: string[]): boolean {
   return secrets.some((secret) => secret.length >= 8 && serialized.includes(secret));
 }
 
+/**
+ * What the browser is told for an error that came from upstream: a fixed sentence per code (and the OAuth error
+ * code in `flinks_error`), never the upstream's own text, which could echo the request (secret, code_verifier).
+ */
+function browserMessage(error: FlinksServerError): string {
+  switch (error.code) {
+    case ServerErrorCode.TOKEN_REQUEST_FAILED:
+      return `Flinks refused the authorization code${error.oauth_error ? ` (${error.oauth_error})` : ''}: start the connection again.`;
+    case ServerErrorCode.INVALID_TOKEN_RESPONSE:
+      return "Flinks' token endpoint answered something that is not a token response; try again later.";
+    case ServerErrorCode.NETWORK_ERROR:
+      return "Flinks' token endpoint could not be reached; try again later.";
+    case ServerErrorCode.TIMEOUT:
+      return "Flinks' token endpoint did not answer in time; try again later.";
+    default:
+      return error.message;
+  }
+}
+
 function defaultOnError(error: FlinksServerError): void {
   if ((error.status ?? 500) >= 500) {
     console.warn(`[flinks-connect] exchange failed: ${error.code}: ${error.message}`);
@@ -329,7 +348,7 @@ export function createExchangeHandler(
       } catch {
         // A failing logger must not change the answer.
       }
-      const body: Record<string, unknown> = { error: error.code, message: error.message };
+      const body: Record<string, unknown> = { error: error.code, message: browserMessage(error) };
       if (error.oauth_error) body.flinks_error = error.oauth_error;
       return jsonResponse(status, body, status === 405 ? { Allow: 'POST' } : undefined);
     }

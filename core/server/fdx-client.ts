@@ -15,6 +15,7 @@ import {
   type HttpResult,
   tokenSource,
 } from './http.ts';
+import { createRedactor, type Redactor, redactDeep } from './redact.ts';
 
 /** Options of {@link createFdxClient}. */
 export interface FdxClientOptions extends HttpOptions {
@@ -91,14 +92,28 @@ export function isTokenRejected(result: Pick<HttpResult, 'response' | 'json'>): 
   return code === undefined || code === 401;
 }
 
-/** Builds an {@link FdxError} from a non-2xx FDX answer. */
-export function toFdxError(result: Pick<HttpResult, 'response' | 'json'>, what: string): FdxError {
+/**
+ * Builds an {@link FdxError} from a non-2xx FDX answer. The answer's text goes through `redact` (pass one that knows
+ * the access token sent): an upstream may echo the request's `Authorization` header.
+ */
+export function toFdxError(
+  result: Pick<HttpResult, 'response' | 'json'>,
+  what: string,
+  redact: Redactor = createRedactor([]),
+): FdxError {
   const { response, json } = result;
   const code = fdxCode(json);
   const body = (typeof json === 'object' && json !== null ? json : {}) as Partial<FdxErrorBody>;
-  const text = typeof body.message === 'string' ? body.message.slice(0, 300) : response.statusText;
-  const correlation = response.headers.get('ob-correlation-id') ?? undefined;
-  const trace = response.headers.get('ob-trace-id') ?? undefined;
+  const text = redact(
+    typeof body.message === 'string' ? body.message.slice(0, 300) : response.statusText,
+  ).replace(/\s+/g, ' ');
+  const header = (name: string) => {
+    const value = response.headers.get(name);
+    // Ids only: anything else in these headers is not passed on.
+    return value !== null && /^[\w.:-]{1,128}$/.test(value) && redact(value) === value ? value : undefined;
+  };
+  const correlation = header('ob-correlation-id');
+  const trace = header('ob-trace-id');
   return new FdxError(
     `${what} failed: HTTP ${response.status}${code !== undefined ? `, FDX ${code}` : ''}${text ? ` ${text}` : ''}.`,
     {
@@ -106,7 +121,7 @@ export function toFdxError(result: Pick<HttpResult, 'response' | 'json'>, what: 
       ...(code !== undefined ? { fdx_code: code } : {}),
       ...(correlation ? { correlation_id: correlation } : {}),
       ...(trace ? { trace_id: trace } : {}),
-      cause: { status: response.status, body: json ?? null },
+      cause: { status: response.status, body: redactDeep(json ?? null, redact) },
     },
   );
 }
@@ -150,7 +165,7 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
       }
     }
     if (!result.response.ok) {
-      const error = toFdxError(result, what);
+      const error = toFdxError(result, what, createRedactor([token]));
       await options.onError?.(error);
       throw error;
     }
