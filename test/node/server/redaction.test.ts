@@ -31,7 +31,9 @@ const server = createServer(async (req: IncomingMessage, res) => {
   let body = '';
   for await (const chunk of req) body += chunk;
   // The body first: the kit cuts upstream text to 200 characters, and the secret must fall within them.
-  const echo = `${body} ${JSON.stringify(req.headers)} ${req.method} ${req.url}`;
+  // Some gateways also quote the token they refused, bare: "invalid token abc…".
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  const echo = `${bearer ? `invalid token ${bearer} ` : ''}${body} ${JSON.stringify(req.headers)} ${req.method} ${req.url}`;
   const { status, body: answer, headers } = shape(echo);
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
   res.end(JSON.stringify(answer));
@@ -209,6 +211,27 @@ describe('other calls through an echoing upstream', () => {
     );
     assert.match((error as Error).message, /invalid_request/);
     assertClean(everything(error), 'the refresh error');
+  });
+
+  it('a refused revoke leaks neither the access nor the refresh token', async () => {
+    shape = (echo) => ({ status: 500, body: { error: 'server_error', error_description: echo, echo } });
+    const connections = createConnections({
+      token_url: `${base}/api/v1/token`,
+      client_id: 'partner-client',
+      client_secret: SECRET,
+      fdx: { retries: 0 },
+    });
+    await connections.save({
+      id: 'c2',
+      provider_id: '1000',
+      tokens: { access_token: ACCESS, token_type: 'Bearer', refresh_token: REFRESH, expires_at: 2 ** 40 },
+    });
+    const error = await connections.revoke('c2').then(
+      () => assert.fail('the revoke must fail'),
+      (e: unknown) => e,
+    );
+    assert.match((error as Error).message, /HTTP 500/);
+    assertClean(everything(error), 'the revoke error');
   });
 
   it('an FDX error answer leaks not the access token', async () => {
