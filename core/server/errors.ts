@@ -37,6 +37,8 @@ export const ServerErrorCode = {
   INVALID_RESPONSE: 'INVALID_RESPONSE',
   /** A wait (e.g. for a registration to become `ACTIVE`) ran out of time. */
   WAIT_TIMEOUT: 'WAIT_TIMEOUT',
+  /** A token store's file is not what the store wrote (damaged, edited): it is left untouched for recovery. */
+  STORE_CORRUPT: 'STORE_CORRUPT',
 } as const;
 
 /** One of the {@link ServerErrorCode} values. */
