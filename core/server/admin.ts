@@ -1,5 +1,5 @@
 import { FlinksServerError, ServerErrorCode } from './errors.ts';
-import { createHttp, type HttpOptions, type HttpResult } from './http.ts';
+import { createHttp, type HttpOptions, type HttpResult, pathSegment } from './http.ts';
 import { createRedactor, type Redactor, redactDeep } from './redact.ts';
 import type { TokenEndpointOptions } from './token-endpoint.ts';
 import { createTokenManager, type TokenManager } from './token-manager.ts';
@@ -117,11 +117,7 @@ function describe(result: HttpResult, redact: Redactor): string {
   return typeof text === 'string' ? `: ${redact(text.slice(0, 300)).replace(/\s+/g, ' ')}` : '';
 }
 
-function segment(name: string, value: string | number): string {
-  const text = String(value);
-  if (text.length === 0) throw new TypeError(`${name} must not be empty.`);
-  return encodeURIComponent(text);
-}
+const segment = (name: string, value: string | number): string => pathSegment(name, value);
 
 function providerIds(ids: unknown): number[] {
   if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id > 0)) {

@@ -13,6 +13,7 @@ import {
   createHttp,
   type HttpOptions,
   type HttpResult,
+  pathSegment,
   tokenSource,
 } from './http.ts';
 import { createRedactor, type Redactor, redactDeep } from './redact.ts';
@@ -127,9 +128,8 @@ export function toFdxError(
 }
 
 function pathId(name: string, value: string): string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw new TypeError(`${name} must be a non-empty string.`);
-  return encodeURIComponent(value);
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a non-empty string.`);
+  return pathSegment(name, value);
 }
 
 /**

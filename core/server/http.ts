@@ -30,6 +30,28 @@ export interface HttpResult {
 
 const RETRY_STATUSES = new Set([429, 503]);
 
+/**
+ * An id made safe to put in a URL path as one segment: percent-encoded, and refused (TypeError) when it could change
+ * which endpoint is called. `.` and `..` are kept as dot segments by encodeURIComponent and walk up the path
+ * (`rotateSecret('..')` would POST to `/api/v1/secret`); control characters, and ids longer than 256 characters,
+ * are no id Flinks issues.
+ */
+export function pathSegment(name: string, value: unknown): string {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`${name} must be a non-empty string (the id Flinks gave you).`);
+  }
+  if (value === '.' || value === '..') {
+    throw new TypeError(`${name} "${value}" is not an id: "." and ".." would change the API path it is put in.`);
+  }
+  if (value.length > 256 || /[\u0000-\u001f\u007f]/.test(value)) {
+    throw new TypeError(
+      `${name} must be an id of at most 256 characters without control characters (the id Flinks gave you).`,
+    );
+  }
+  return encodeURIComponent(value);
+}
+
 /** Reads `Retry-After` (seconds or an HTTP date) in milliseconds. @see RFC 9110 §10.2.3 */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (value === null) return undefined;
@@ -56,7 +78,11 @@ export function createHttp(base_url: string, options: HttpOptions = {}) {
   if (!Number.isInteger(retries) || retries < 0) throw new TypeError('retries must be a whole number ≥ 0.');
   const basePath = base.pathname.replace(/\/+$/, '');
 
-  /** Resolves `path` under the base URL; an absolute URL (a `links.next.href`) must stay on the base's origin. */
+  /**
+   * Resolves `path` under the base URL. A URL from an answer (a `links.next.href`) must stay on the base's origin
+   * and, once its dot segments are resolved, under the base path: provider data cannot send the bearer token to
+   * another host or to another API of the same host.
+   */
   const url = (path: string, query?: Record<string, string | number | undefined>): URL => {
     const target = /^https?:\/\//i.test(path)
       ? new URL(path)
@@ -67,6 +93,12 @@ export function createHttp(base_url: string, options: HttpOptions = {}) {
       throw new FlinksServerError(
         ServerErrorCode.INVALID_RESPONSE,
         `Refusing to follow ${target.origin}: it is not the API's origin ${base.origin}.`,
+      );
+    }
+    if (basePath !== '' && target.pathname !== basePath && !target.pathname.startsWith(`${basePath}/`)) {
+      throw new FlinksServerError(
+        ServerErrorCode.INVALID_RESPONSE,
+        `Refusing to follow ${target.pathname.slice(0, 200)}: it is not under the API's path ${basePath}.`,
       );
     }
     for (const [name, value] of Object.entries(query ?? {})) {
