@@ -42,9 +42,11 @@ export function pathSegment(name: string, value: unknown): string {
     throw new TypeError(`${name} must be a non-empty string (the id Flinks gave you).`);
   }
   if (value === '.' || value === '..') {
-    throw new TypeError(`${name} "${value}" is not an id: "." and ".." would change the API path it is put in.`);
+    throw new TypeError(
+      `${name} "${value}" is not an id: "." and ".." would change the API path it is put in.`,
+    );
   }
-  if (value.length > 256 || /[\u0000-\u001f\u007f]/.test(value)) {
+  if (value.length > 256 || [...value].some((c) => c < ' ' || c === '\u007f')) {
     throw new TypeError(
       `${name} must be an id of at most 256 characters without control characters (the id Flinks gave you).`,
     );
