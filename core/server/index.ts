@@ -38,6 +38,6 @@ export {
 } from './fdx-client.ts';
 export { createFileTokenStore } from './file-store.ts';
 export { type AccessTokenSource, type HttpOptions, parseRetryAfter } from './http.ts';
-export { toNodeHandler, toWebRequest, writeWebResponse } from './node.ts';
+export { type NodeRequestOptions, toNodeHandler, toWebRequest, writeWebResponse } from './node.ts';
 export { DEFAULT_TOKEN_TIMEOUT_MS, type TokenEndpointOptions, type Tokens } from './token-endpoint.ts';
 export { createTokenManager, type TokenManager, type TokenManagerOptions } from './token-manager.ts';
