@@ -15,6 +15,8 @@ export const ServerErrorCode = {
   REDIRECT_URI_NOT_ALLOWED: 'REDIRECT_URI_NOT_ALLOWED',
   /** `checkRequest` refused the request (cross-site request, missing CSRF token, …). */
   REQUEST_REFUSED: 'REQUEST_REFUSED',
+  /** `rateLimit` refused the request: too many from this key; the answer's `Retry-After` says when to try again. */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** Flinks answered the token request with an OAuth error (`invalid_grant`, `invalid_client`, …): see `oauth_error`. */
   TOKEN_REQUEST_FAILED: 'TOKEN_REQUEST_FAILED',
   /** Flinks answered the token request with something that is not a token response. */

@@ -1,5 +1,6 @@
 import type { ExchangeRequestBody } from '../src/exchange.ts';
 import { FlinksServerError, ServerErrorCode } from './errors.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import { createTokenEndpoint, type TokenEndpointOptions, type Tokens } from './token-endpoint.ts';
 
 /** The JSON body `<flinks-connect>` POSTs to the exchange endpoint (the public contract). */
@@ -28,6 +29,12 @@ export interface ExchangeHandlerOptions extends TokenEndpointOptions {
    * Same-origin / CSRF check, run before the body is read; throw to refuse (403). Default {@link checkSameOrigin}.
    */
   checkRequest?: (request: Request) => void | Promise<void>;
+  /**
+   * Limits how often a client may call the endpoint (each call costs a token request with your secret): refused
+   * requests are answered 429 `RATE_LIMITED` with `Retry-After`, before the body is read. Runs after `checkRequest`.
+   * Use {@link createRateLimiter} or your own function. Default: no limit.
+   */
+  rateLimit?: RateLimiter;
   /** Largest accepted body; default 8 KiB. */
   maxBodyBytes?: number;
   /**
@@ -242,6 +249,12 @@ export function createExchangeHandler(
     throw new TypeError('onTokens must be a function that stores the tokens.');
   const checkRequest = options.checkRequest ?? checkSameOrigin;
   if (typeof checkRequest !== 'function') throw new TypeError('checkRequest must be a function.');
+  const rateLimit = options.rateLimit;
+  if (rateLimit !== undefined && typeof rateLimit !== 'function') {
+    throw new TypeError(
+      'rateLimit must be a function of the request, e.g. createRateLimiter({ windowMs, max }).',
+    );
+  }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
     throw new TypeError('maxBodyBytes must be a positive whole number.');
@@ -262,6 +275,22 @@ export function createExchangeHandler(
         'This request was refused by the endpoint.',
         cause,
       );
+    }
+    if (rateLimit) {
+      let decision: Awaited<ReturnType<RateLimiter>>;
+      try {
+        decision = await rateLimit(request);
+      } catch (cause) {
+        throw httpError(500, ServerErrorCode.CALLBACK_FAILED, 'The rate limiter failed.', cause);
+      }
+      if (decision?.allowed !== true) {
+        const seconds = Math.max(1, Math.ceil(Number(decision?.retryAfterSeconds) || 60));
+        throw new FlinksServerError(
+          ServerErrorCode.RATE_LIMITED,
+          `Too many exchange requests: try again in ${seconds} s.`,
+          { status: 429, cause: { retry_after_seconds: seconds } },
+        );
+      }
     }
     const type = request.headers.get('content-type') ?? '';
     if (!/^application\/json\s*(;|$)/i.test(type)) {
@@ -350,7 +379,12 @@ export function createExchangeHandler(
       }
       const body: Record<string, unknown> = { error: error.code, message: browserMessage(error) };
       if (error.oauth_error) body.flinks_error = error.oauth_error;
-      return jsonResponse(status, body, status === 405 ? { Allow: 'POST' } : undefined);
+      const headers: Record<string, string> = {};
+      if (status === 405) headers.Allow = 'POST';
+      if (error.code === ServerErrorCode.RATE_LIMITED) {
+        headers['Retry-After'] = String((error.cause as { retry_after_seconds: number }).retry_after_seconds);
+      }
+      return jsonResponse(status, body, headers);
     }
   };
 }

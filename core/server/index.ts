@@ -39,5 +39,11 @@ export {
 export { createFileTokenStore } from './file-store.ts';
 export { type AccessTokenSource, type HttpOptions, parseRetryAfter } from './http.ts';
 export { type NodeRequestOptions, toNodeHandler, toWebRequest, writeWebResponse } from './node.ts';
+export {
+  createRateLimiter,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimiterOptions,
+} from './rate-limit.ts';
 export { DEFAULT_TOKEN_TIMEOUT_MS, type TokenEndpointOptions, type Tokens } from './token-endpoint.ts';
 export { createTokenManager, type TokenManager, type TokenManagerOptions } from './token-manager.ts';
