@@ -41,6 +41,8 @@ export const ServerErrorCode = {
   WAIT_TIMEOUT: 'WAIT_TIMEOUT',
   /** A token store's file is not what the store wrote (damaged, edited): it is left untouched for recovery. */
   STORE_CORRUPT: 'STORE_CORRUPT',
+  /** Sealed tokens could not be opened: changed, moved from another record, or sealed with a key not given. */
+  DECRYPTION_FAILED: 'DECRYPTION_FAILED',
 } as const;
 
 /** One of the {@link ServerErrorCode} values. */

@@ -17,6 +17,13 @@ export {
   createMemoryTokenStore,
   type TokenStore,
 } from './connections.ts';
+export {
+  createEncryptedTokenStore,
+  type EncryptedTokenStore,
+  type EncryptedTokenStoreOptions,
+  SEALED_TOKEN_TYPE,
+  type TokenKey,
+} from './encrypted-store.ts';
 export { FdxError, FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
 export {
   allowOrigins,
