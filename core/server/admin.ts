@@ -191,14 +191,17 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     let token = await tokens.getAccessToken();
+    const sent = [token];
     let result = await http.send(target, init(token));
     if (result.response.status === 400 || result.response.status === 401) {
       // Flinks answers 400 to an expired or invalid token: drop it and try once more with a new one.
       token = await tokens.getAccessToken({ rejected: token });
+      sent.push(token);
       result = await http.send(target, init(token));
     }
     if (!result.response.ok) {
-      const redact = createRedactor([token]);
+      // Both tokens: the answer to the retry may quote the refused one.
+      const redact = createRedactor(sent);
       throw new FlinksServerError(
         ServerErrorCode.HTTP_ERROR,
         `${what} failed with HTTP ${result.response.status}${describe(result, redact)}.`,

@@ -230,12 +230,14 @@ export function createConnections(options: ConnectionsOptions): Connections {
         const send = async (token: string) =>
           revokeHttp.send(revokeUrl, { method: 'DELETE', headers: { Authorization: `Bearer ${token}` } });
         let result: Awaited<ReturnType<typeof send>> | undefined;
-        let token: string | undefined;
+        const sent: string[] = [];
         try {
-          token = await getAccessToken(id);
+          let token = await getAccessToken(id);
+          sent.push(token);
           result = await send(token);
           if (result.response.status === 400 || result.response.status === 401) {
             token = await getAccessToken(id, { rejected: token });
+            sent.push(token);
             result = await send(token);
           }
         } catch (error) {
@@ -252,7 +254,7 @@ export function createConnections(options: ConnectionsOptions): Connections {
                 status: result.response.status,
                 body: redactDeep(
                   result.json ?? null,
-                  createRedactor([token, connection.tokens.refresh_token]),
+                  createRedactor([...sent, connection.tokens.access_token, connection.tokens.refresh_token]),
                 ),
               },
             },

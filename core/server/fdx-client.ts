@@ -28,6 +28,11 @@ export interface FdxClientOptions extends HttpOptions {
   getAccessToken?: AccessTokenSource;
   /** Sees every {@link FdxError} before it is thrown; may throw another error instead (e.g. on FDX 602). */
   onError?: (error: FdxError) => void | Promise<void>;
+  /**
+   * Most pages one paging call (`allAccounts`, `transactionPages`, `allTransactions`) follows before it throws
+   * `INVALID_RESPONSE`: a provider that always answers a new next page cannot keep it busy forever. Default 1000.
+   */
+  maxPages?: number;
 }
 
 /** Per-call options of the FDX client. */
@@ -73,11 +78,12 @@ export interface FdxClient {
   paymentNetworks(accountId: string, options?: FdxCallOptions): Promise<FdxPaymentNetworks>;
 }
 
-/** The FDX code of an error body (`"602"` or `602`), if any. */
+/** The FDX code of an error body (`"602"` or `602`), if any: a whole number ≥ 0, nothing else (not `""`, `true`, `[602]`). */
 function fdxCode(json: unknown): number | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
-  const code = Number((json as FdxErrorBody).code);
-  return Number.isInteger(code) ? code : undefined;
+  const code = (json as FdxErrorBody).code;
+  if (typeof code === 'number') return Number.isSafeInteger(code) && code >= 0 ? code : undefined;
+  return typeof code === 'string' && /^\d{1,9}$/.test(code) ? Number(code) : undefined;
 }
 
 /**
@@ -132,6 +138,19 @@ function pathId(name: string, value: string): string {
   return pathSegment(name, value);
 }
 
+/** The items of a page's list field: none when it is absent, INVALID_RESPONSE when it is not a list. */
+function listOf<T>(page: object, key: string, what: string): T[] {
+  const value = (page as Record<string, unknown>)[key];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    throw new FlinksServerError(
+      ServerErrorCode.INVALID_RESPONSE,
+      `${what} answered "${key}" that is not a list.`,
+    );
+  }
+  return value as T[];
+}
+
 /**
  * Creates a typed FDX v5 client for one connection's access token: accounts, transactions (with paging), customer
  * and payment networks. Retries 429/503 honouring `Retry-After`, limits each call in time, and throws
@@ -141,6 +160,9 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object.');
   const http = createHttp(options.base_url, options);
   const getToken = tokenSource(options);
+  const maxPages = options.maxPages ?? 1000;
+  if (!Number.isInteger(maxPages) || maxPages <= 0)
+    throw new TypeError('maxPages must be a positive whole number.');
 
   const get = async <T>(
     path: string,
@@ -150,6 +172,8 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
   ): Promise<T> => {
     const target = http.url(path, query);
     let token = await getToken({});
+    // Every token sent for this call: an upstream may quote the refused one in the answer to the retry.
+    const sent = [token];
     let result = await http.send(target, {
       headers: { Authorization: `Bearer ${token}` },
       ...(signal ? { signal } : {}),
@@ -157,6 +181,7 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
     if (isTokenRejected(result) && options.getAccessToken) {
       const rejected = token;
       token = await getToken({ rejected });
+      sent.push(token);
       if (token !== rejected) {
         result = await http.send(target, {
           headers: { Authorization: `Bearer ${token}` },
@@ -165,11 +190,11 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
       }
     }
     if (!result.response.ok) {
-      const error = toFdxError(result, what, createRedactor([token]));
+      const error = toFdxError(result, what, createRedactor(sent));
       await options.onError?.(error);
       throw error;
     }
-    if (typeof result.json !== 'object' || result.json === null) {
+    if (typeof result.json !== 'object' || result.json === null || Array.isArray(result.json)) {
       throw new FlinksServerError(
         ServerErrorCode.INVALID_RESPONSE,
         `${what} answered HTTP ${result.response.status} without a JSON object.`,
@@ -182,14 +207,29 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
   };
 
   type Next = { href: string; offset?: never } | { href?: never; offset: string | number };
-  /** The next page's URL or offset, or undefined on the last page. */
-  const nextOf = (page: {
-    page?: { nextOffset?: string | number };
-    links?: { next?: { href: string } };
-  }): Next | undefined => {
-    if (page.links?.next?.href) return { href: page.links.next.href };
-    const offset = page.page?.nextOffset;
-    return offset === undefined || offset === null || offset === '' ? undefined : { offset };
+  /**
+   * The next page's URL or offset, or undefined on the last page. Provider data: a `links.next.href` that is not
+   * text, or a `nextOffset` that is neither text nor a whole number, is an INVALID_RESPONSE rather than a silent end.
+   */
+  const nextOf = (
+    page: { page?: { nextOffset?: string | number }; links?: { next?: { href: string } } },
+    what: string,
+  ): Next | undefined => {
+    const invalid = (field: string) =>
+      new FlinksServerError(
+        ServerErrorCode.INVALID_RESPONSE,
+        `${what} answered a ${field} that is not usable.`,
+      );
+    const href: unknown = (page.links as { next?: { href?: unknown } } | undefined)?.next?.href;
+    if (href !== undefined && href !== null && href !== '') {
+      if (typeof href !== 'string') throw invalid('links.next.href');
+      return { href };
+    }
+    const offset: unknown = (page.page as { nextOffset?: unknown } | undefined)?.nextOffset;
+    if (offset === undefined || offset === null || offset === '') return undefined;
+    if (typeof offset === 'string' || (typeof offset === 'number' && Number.isSafeInteger(offset)))
+      return { offset };
+    throw invalid('page.nextOffset');
   };
 
   async function* pages<
@@ -202,10 +242,16 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
   ): AsyncGenerator<T> {
     let current: T = await get<T>(path, query, what, signal);
     const seen = new Set<string>();
-    for (;;) {
+    for (let page = 1; ; page++) {
       yield current;
-      const next = nextOf(current);
+      const next = nextOf(current, what);
       if (!next) return;
+      if (page >= maxPages) {
+        throw new FlinksServerError(
+          ServerErrorCode.INVALID_RESPONSE,
+          `${what} has more than ${maxPages} pages; raise maxPages if that many are expected.`,
+        );
+      }
       const key = next.href ?? String(next.offset);
       // A server that loops would otherwise page forever.
       if (seen.has(key)) {
@@ -253,7 +299,7 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
         'GET /accounts',
         params?.signal,
       )) {
-        yield* page.accounts ?? [];
+        yield* listOf<FdxAccount>(page, 'accounts', 'GET /accounts');
       }
     },
     account: (accountId, callOptions) =>
@@ -272,7 +318,9 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
       ),
     transactionPages,
     async *allTransactions(accountId, params) {
-      for await (const page of transactionPages(accountId, params)) yield* page.transactions ?? [];
+      for await (const page of transactionPages(accountId, params)) {
+        yield* listOf<FdxTransaction>(page, 'transactions', 'GET /accounts/{accountId}/transactions');
+      }
     },
     customer: (callOptions) =>
       get<FdxCustomer>('/customers/current', undefined, 'GET /customers/current', callOptions?.signal),
