@@ -42,13 +42,12 @@ export async function validateCallback(
   else params = new URLSearchParams(input);
   // RFC 6749 §3.1: a parameter must not be sent more than once. oauth4webapi checks `state` (and `iss`); a second
   // `code` would otherwise be silently dropped, and another reader of the same URL could take the other one.
-  for (const name of ['code', 'state', 'iss', 'error', 'error_description']) {
-    if (params.getAll(name).length > 1) {
-      throw new FlinksConnectError(
-        ErrorCode.INVALID_CALLBACK,
-        `The authorization response has more than one "${name}" parameter. Nothing was exchanged; start again.`,
-      );
-    }
+  const repeated = ['code', 'state', 'iss', 'error'].find((name) => params.getAll(name).length > 1);
+  if (repeated) {
+    throw new FlinksConnectError(
+      ErrorCode.INVALID_CALLBACK,
+      `The callback repeats ${repeated}; nothing was exchanged.`,
+    );
   }
   const state = params.get('state');
   if (!state) {
