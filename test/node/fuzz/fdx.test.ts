@@ -40,6 +40,7 @@ const fdxish = fc.record(
                 '/api/fdx/5/accounts?offset=2',
                 `${BASE}/accounts?offset=3`,
                 'https://evil.example/steal',
+                'https://evil.example/api/fdx/5/accounts?offset=9',
                 '//evil.example/steal',
                 '/api/fdx/5/../../v1/recipients',
                 '/api/v1/secret',

@@ -81,6 +81,30 @@ describe('ids in FDX client paths', () => {
       ['/api/fdx/5/accounts'],
     );
   });
+  it('refuses a next-page link to another origin, even under the same path', async () => {
+    const recorder = recordingFetch((url) =>
+      url.hostname === 'ob.example'
+        ? { accounts: [], links: { next: { href: 'https://evil.example/api/fdx/5/accounts?offset=2' } } }
+        : { accounts: [] },
+    );
+    const fdx = createFdxClient({
+      base_url: 'https://ob.example/api/fdx/5',
+      access_token: 'at',
+      fetch: recorder.fetch,
+    });
+    await assert.rejects(
+      async () => {
+        for await (const _ of fdx.allAccounts()) {
+          // drain
+        }
+      },
+      { code: 'INVALID_RESPONSE', message: /not the API's origin/ },
+    );
+    assert.deepEqual(
+      recorder.urls.map((u) => u.hostname),
+      ['ob.example'],
+    );
+  });
 });
 
 describe('ids in admin client paths', () => {
