@@ -1,5 +1,6 @@
 import { FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
-import { createHttp, type HttpOptions, type HttpResult } from './http.ts';
+import { createHttp, type HttpOptions, type HttpResult, pathSegment } from './http.ts';
+import { createRedactor, type Redactor, redactDeep } from './redact.ts';
 import type { TokenEndpointOptions } from './token-endpoint.ts';
 import { createTokenManager, type TokenManager } from './token-manager.ts';
 
@@ -159,20 +160,17 @@ export interface AdminClient {
   rotateSecret(client_id: string): Promise<Recipient>;
 }
 
-function describe(result: HttpResult): string {
+/** The upstream's own explanation of an error answer, redacted (it may echo the request's bearer token). */
+function describe(result: HttpResult, redact: Redactor): string {
   const body = (typeof result.json === 'object' && result.json !== null ? result.json : {}) as Record<
     string,
     unknown
   >;
   const text = [body.error_description, body.message, body.error].find((v) => typeof v === 'string' && v);
-  return typeof text === 'string' ? `: ${text.slice(0, 300)}` : '';
+  return typeof text === 'string' ? `: ${redact(text.slice(0, 300)).replace(/\s+/g, ' ')}` : '';
 }
 
-function segment(name: string, value: string | number): string {
-  const text = String(value);
-  if (text.length === 0) throw new TypeError(`${name} must not be empty.`);
-  return encodeURIComponent(text);
-}
+const segment = (name: string, value: string | number): string => pathSegment(name, value);
 
 function providerIds(ids: unknown): number[] {
   if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id > 0)) {
@@ -288,13 +286,16 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       },
       (options) => tokens.getAccessToken(options).catch(explainScope),
     );
+    const { sent } = result;
     if (!result.response.ok) {
+      // Both tokens: the answer to the retry may quote the refused one.
+      const redact = createRedactor(sent);
       throw new FlinksServerError(
         ServerErrorCode.HTTP_ERROR,
-        `${what} failed with HTTP ${result.response.status}${describe(result)}.`,
+        `${what} failed with HTTP ${result.response.status}${describe(result, redact)}.`,
         {
           status: result.response.status,
-          cause: { status: result.response.status, body: result.json ?? null },
+          cause: { status: result.response.status, body: redactDeep(result.json ?? null, redact) },
         },
       );
     }

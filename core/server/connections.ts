@@ -1,6 +1,7 @@
 import { FdxError, FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
 import { createFdxClient, type FdxClient } from './fdx-client.ts';
 import { createHttp, type HttpOptions, type HttpResult } from './http.ts';
+import { createRedactor, redactDeep } from './redact.ts';
 import {
   checkEndpointUrl,
   createTokenEndpoint,
@@ -295,7 +296,7 @@ export function createConnections(options: ConnectionsOptions): Connections {
     async revoke(id) {
       const connection = await load(id);
       if (connection.status === 'active') {
-        let result: HttpResult | undefined;
+        let result: (HttpResult & { sent: string[] }) | undefined;
         try {
           result = await revokeHttp.sendAuthorized(revokeUrl, { method: 'DELETE' }, (opts) =>
             getAccessToken(id, opts),
@@ -310,7 +311,17 @@ export function createConnections(options: ConnectionsOptions): Connections {
             `DELETE /revoke failed with HTTP ${result.response.status}; the connection is kept.`,
             {
               status: result.response.status,
-              cause: { status: result.response.status, body: result.json ?? null },
+              cause: {
+                status: result.response.status,
+                body: redactDeep(
+                  result.json ?? null,
+                  createRedactor([
+                    ...result.sent,
+                    connection.tokens.access_token,
+                    connection.tokens.refresh_token,
+                  ]),
+                ),
+              },
             },
           );
         }

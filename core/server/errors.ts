@@ -15,6 +15,8 @@ export const ServerErrorCode = {
   REDIRECT_URI_NOT_ALLOWED: 'REDIRECT_URI_NOT_ALLOWED',
   /** `checkRequest` refused the request (cross-site request, missing CSRF token, …). */
   REQUEST_REFUSED: 'REQUEST_REFUSED',
+  /** `rateLimit` refused the request: too many from this key; the answer's `Retry-After` says when to try again. */
+  RATE_LIMITED: 'RATE_LIMITED',
   /** Flinks answered the token request with an OAuth error (`invalid_grant`, `invalid_client`, …): see `oauth_error`. */
   TOKEN_REQUEST_FAILED: 'TOKEN_REQUEST_FAILED',
   /** Flinks answered the token request with something that is not a token response. */
@@ -39,6 +41,10 @@ export const ServerErrorCode = {
   INVALID_RESPONSE: 'INVALID_RESPONSE',
   /** A wait (e.g. for a registration to become `ACTIVE`) ran out of time. */
   WAIT_TIMEOUT: 'WAIT_TIMEOUT',
+  /** A token store's file is not what the store wrote (damaged, edited): it is left untouched for recovery. */
+  STORE_CORRUPT: 'STORE_CORRUPT',
+  /** Sealed tokens could not be opened: changed, moved from another record, or sealed with a key not given. */
+  DECRYPTION_FAILED: 'DECRYPTION_FAILED',
 } as const;
 
 /** One of the {@link ServerErrorCode} values. */

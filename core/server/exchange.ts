@@ -1,5 +1,6 @@
 import type { ExchangeRequestBody } from '../src/exchange.ts';
 import { FlinksServerError, ServerErrorCode } from './errors.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import { createTokenEndpoint, type TokenEndpointOptions, type Tokens } from './token-endpoint.ts';
 
 /** The JSON body `<flinks-connect>` POSTs to the exchange endpoint (the public contract). */
@@ -28,6 +29,12 @@ export interface ExchangeHandlerOptions extends TokenEndpointOptions {
    * Same-origin / CSRF check, run before the body is read; throw to refuse (403). Default {@link checkSameOrigin}.
    */
   checkRequest?: (request: Request) => void | Promise<void>;
+  /**
+   * Limits how often a client may call the endpoint (each call costs a token request with your secret): refused
+   * requests are answered 429 `RATE_LIMITED` with `Retry-After`, before the body is read. Runs after `checkRequest`.
+   * Use {@link createRateLimiter} or your own function. Default: no limit.
+   */
+  rateLimit?: RateLimiter;
   /** Largest accepted body; default 8 KiB. */
   maxBodyBytes?: number;
   /**
@@ -194,6 +201,25 @@ function leaks(serialized: string, secrets: string[]): boolean {
   return secrets.some((secret) => secret.length >= 8 && serialized.includes(secret));
 }
 
+/**
+ * What the browser is told for an error that came from upstream: a fixed sentence per code (and the OAuth error
+ * code in `flinks_error`), never the upstream's own text, which could echo the request (secret, code_verifier).
+ */
+function browserMessage(error: FlinksServerError): string {
+  switch (error.code) {
+    case ServerErrorCode.TOKEN_REQUEST_FAILED:
+      return `Flinks refused the authorization code${error.oauth_error ? ` (${error.oauth_error})` : ''}: start the connection again.`;
+    case ServerErrorCode.INVALID_TOKEN_RESPONSE:
+      return "Flinks' token endpoint answered something that is not a token response; try again later.";
+    case ServerErrorCode.NETWORK_ERROR:
+      return "Flinks' token endpoint could not be reached; try again later.";
+    case ServerErrorCode.TIMEOUT:
+      return "Flinks' token endpoint did not answer in time; try again later.";
+    default:
+      return error.message;
+  }
+}
+
 function defaultOnError(error: FlinksServerError): void {
   if ((error.status ?? 500) >= 500) {
     console.warn(`[flinks-connect] exchange failed: ${error.code}: ${error.message}`);
@@ -223,6 +249,12 @@ export function createExchangeHandler(
     throw new TypeError('onTokens must be a function that stores the tokens.');
   const checkRequest = options.checkRequest ?? checkSameOrigin;
   if (typeof checkRequest !== 'function') throw new TypeError('checkRequest must be a function.');
+  const rateLimit = options.rateLimit;
+  if (rateLimit !== undefined && typeof rateLimit !== 'function') {
+    throw new TypeError(
+      'rateLimit must be a function of the request, e.g. createRateLimiter({ windowMs, max }).',
+    );
+  }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
     throw new TypeError('maxBodyBytes must be a positive whole number.');
@@ -243,6 +275,22 @@ export function createExchangeHandler(
         'This request was refused by the endpoint.',
         cause,
       );
+    }
+    if (rateLimit) {
+      let decision: Awaited<ReturnType<RateLimiter>>;
+      try {
+        decision = await rateLimit(request);
+      } catch (cause) {
+        throw httpError(500, ServerErrorCode.CALLBACK_FAILED, 'The rate limiter failed.', cause);
+      }
+      if (decision?.allowed !== true) {
+        const seconds = Math.max(1, Math.ceil(Number(decision?.retryAfterSeconds) || 60));
+        throw new FlinksServerError(
+          ServerErrorCode.RATE_LIMITED,
+          `Too many exchange requests: try again in ${seconds} s.`,
+          { status: 429, cause: { retry_after_seconds: seconds } },
+        );
+      }
     }
     const type = request.headers.get('content-type') ?? '';
     if (!/^application\/json\s*(;|$)/i.test(type)) {
@@ -329,9 +377,14 @@ export function createExchangeHandler(
       } catch {
         // A failing logger must not change the answer.
       }
-      const body: Record<string, unknown> = { error: error.code, message: error.message };
+      const body: Record<string, unknown> = { error: error.code, message: browserMessage(error) };
       if (error.oauth_error) body.flinks_error = error.oauth_error;
-      return jsonResponse(status, body, status === 405 ? { Allow: 'POST' } : undefined);
+      const headers: Record<string, string> = {};
+      if (status === 405) headers.Allow = 'POST';
+      if (error.code === ServerErrorCode.RATE_LIMITED) {
+        headers['Retry-After'] = String((error.cause as { retry_after_seconds: number }).retry_after_seconds);
+      }
+      return jsonResponse(status, body, headers);
     }
   };
 }

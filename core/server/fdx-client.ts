@@ -13,8 +13,10 @@ import {
   createHttp,
   type HttpOptions,
   type HttpResult,
+  pathSegment,
   tokenSource,
 } from './http.ts';
+import { createRedactor, type Redactor, redactDeep } from './redact.ts';
 
 /** Options of {@link createFdxClient}. */
 export interface FdxClientOptions extends HttpOptions {
@@ -26,6 +28,11 @@ export interface FdxClientOptions extends HttpOptions {
   getAccessToken?: AccessTokenSource;
   /** Sees every {@link FdxError} before it is thrown; may throw another error instead (e.g. on FDX 602). */
   onError?: (error: FdxError) => void | Promise<void>;
+  /**
+   * Most pages one paging call (`allAccounts`, `transactionPages`, `allTransactions`) follows before it throws
+   * `INVALID_RESPONSE`: a provider that always answers a new next page cannot keep it busy forever. Default 1000.
+   */
+  maxPages?: number;
 }
 
 /** Per-call options of the FDX client. */
@@ -71,11 +78,12 @@ export interface FdxClient {
   paymentNetworks(accountId: string, options?: FdxCallOptions): Promise<FdxPaymentNetworks>;
 }
 
-/** The FDX code of an error body (`"602"` or `602`), if any. */
+/** The FDX code of an error body (`"602"` or `602`), if any: a whole number ≥ 0, nothing else (not `""`, `true`, `[602]`). */
 function fdxCode(json: unknown): number | undefined {
   if (typeof json !== 'object' || json === null) return undefined;
-  const code = Number((json as FdxErrorBody).code);
-  return Number.isInteger(code) ? code : undefined;
+  const code = (json as FdxErrorBody).code;
+  if (typeof code === 'number') return Number.isSafeInteger(code) && code >= 0 ? code : undefined;
+  return typeof code === 'string' && /^\d{1,9}$/.test(code) ? Number(code) : undefined;
 }
 
 /**
@@ -83,17 +91,31 @@ function fdxCode(json: unknown): number | undefined {
  * on FDX 602 or 403 they are reported as `missing_scopes`, since Flinks answers 602 to a call whose cluster the
  * customer did not consent to.
  */
+/**
+ * Builds an {@link FdxError} from a non-2xx FDX answer. `scopes` are the data clusters the call needs (one of them):
+ * on FDX 602 or 403 they are reported as `missing_scopes`, since Flinks answers 602 to a call whose cluster the
+ * customer did not consent to. The answer's text goes through `redact` (pass one that knows the access token sent):
+ * an upstream may echo the request's `Authorization` header.
+ */
 export function toFdxError(
   result: Pick<HttpResult, 'response' | 'json'>,
   what: string,
   scopes: readonly string[] = [],
+  redact: Redactor = createRedactor([]),
 ): FdxError {
   const { response, json } = result;
   const code = fdxCode(json);
   const body = (typeof json === 'object' && json !== null ? json : {}) as Partial<FdxErrorBody>;
-  const text = typeof body.message === 'string' ? body.message.slice(0, 300) : response.statusText;
-  const correlation = response.headers.get('ob-correlation-id') ?? undefined;
-  const trace = response.headers.get('ob-trace-id') ?? undefined;
+  const text = redact(
+    typeof body.message === 'string' ? body.message.slice(0, 300) : response.statusText,
+  ).replace(/\s+/g, ' ');
+  const header = (name: string) => {
+    const value = response.headers.get(name);
+    // Ids only: anything else in these headers is not passed on.
+    return value !== null && /^[\w.:-]{1,128}$/.test(value) && redact(value) === value ? value : undefined;
+  };
+  const correlation = header('ob-correlation-id');
+  const trace = header('ob-trace-id');
   const missing = (code === 602 || code === 403) && scopes.length > 0 ? [...scopes] : undefined;
   const hint = missing
     ? ` It needs the ${missing.join(' or ')} data cluster: if the customer did not consent to it, ask for it the next time they connect`
@@ -106,7 +128,7 @@ export function toFdxError(
       ...(correlation ? { correlation_id: correlation } : {}),
       ...(trace ? { trace_id: trace } : {}),
       ...(missing ? { missing_scopes: missing } : {}),
-      cause: { status: response.status, body: json ?? null },
+      cause: { status: response.status, body: redactDeep(json ?? null, redact) },
     },
   );
 }
@@ -119,9 +141,21 @@ const accountsScopes = (params?: FdxAccountsParams) =>
   params?.resultType === 'details' ? ['ACCOUNT_DETAILED'] : [];
 
 function pathId(name: string, value: string): string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw new TypeError(`${name} must be a non-empty string.`);
-  return encodeURIComponent(value);
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a non-empty string.`);
+  return pathSegment(name, value);
+}
+
+/** The items of a page's list field: none when it is absent, INVALID_RESPONSE when it is not a list. */
+function listOf<T>(page: object, key: string, what: string): T[] {
+  const value = (page as Record<string, unknown>)[key];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    throw new FlinksServerError(
+      ServerErrorCode.INVALID_RESPONSE,
+      `${what} answered "${key}" that is not a list.`,
+    );
+  }
+  return value as T[];
 }
 
 /**
@@ -134,6 +168,9 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object.');
   const http = createHttp(options.base_url, options);
   const getToken = tokenSource(options);
+  const maxPages = options.maxPages ?? 1000;
+  if (!Number.isInteger(maxPages) || maxPages <= 0)
+    throw new TypeError('maxPages must be a positive whole number.');
 
   const get = async <T>(
     path: string,
@@ -144,11 +181,11 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
   ): Promise<T> => {
     const result = await http.sendAuthorized(http.url(path, query), signal ? { signal } : {}, getToken);
     if (!result.response.ok) {
-      const error = toFdxError(result, what, scopes);
+      const error = toFdxError(result, what, scopes, createRedactor(result.sent));
       await options.onError?.(error);
       throw error;
     }
-    if (typeof result.json !== 'object' || result.json === null) {
+    if (typeof result.json !== 'object' || result.json === null || Array.isArray(result.json)) {
       throw new FlinksServerError(
         ServerErrorCode.INVALID_RESPONSE,
         `${what} answered HTTP ${result.response.status} without a JSON object.`,
@@ -164,19 +201,29 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
   /**
    * The next page's URL or offset, or undefined on the last page. `links.next.href` is followed when it is relative
    * or on the API's host or a Flinks host (the access token goes with it); otherwise `page.nextOffset`, an opaque
-   * cursor handed back as it came, is used on the same path.
+   * cursor handed back as it came, is used on the same path. Provider data: a `links.next.href` that is not text,
+   * or a `nextOffset` that is neither text nor a whole number, is an INVALID_RESPONSE rather than a silent end.
    */
   const nextOf = (
-    page: {
-      page?: { nextOffset?: string | number };
-      links?: { next?: { href: string } };
-    },
+    page: { page?: { nextOffset?: string | number }; links?: { next?: { href: string } } },
     what: string,
   ): Next | undefined => {
-    const href = page.links?.next?.href;
-    const offset = page.page?.nextOffset;
+    const invalid = (field: string) =>
+      new FlinksServerError(
+        ServerErrorCode.INVALID_RESPONSE,
+        `${what} answered a ${field} that is not usable.`,
+      );
+    const href: unknown = (page.links as { next?: { href?: unknown } } | undefined)?.next?.href;
+    const offset: unknown = (page.page as { nextOffset?: unknown } | undefined)?.nextOffset;
     const hasOffset = offset !== undefined && offset !== null && offset !== '';
-    if (typeof href === 'string' && href) {
+    if (
+      hasOffset &&
+      typeof offset !== 'string' &&
+      !(typeof offset === 'number' && Number.isSafeInteger(offset))
+    )
+      throw invalid('page.nextOffset');
+    if (href !== undefined && href !== null && href !== '') {
+      if (typeof href !== 'string') throw invalid('links.next.href');
       const target = URL.canParse(href) ? new URL(href) : undefined;
       if (!target || http.mayFollow(target)) return { href };
       if (!hasOffset) {
@@ -186,7 +233,7 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
         );
       }
     }
-    return hasOffset ? { offset } : undefined;
+    return hasOffset ? { offset: offset as string | number } : undefined;
   };
 
   async function* pages<
@@ -200,10 +247,16 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
   ): AsyncGenerator<T> {
     let current: T = await get<T>(path, query, what, signal, scopes);
     const seen = new Set<string>();
-    for (;;) {
+    for (let page = 1; ; page++) {
       yield current;
       const next = nextOf(current, what);
       if (!next) return;
+      if (page >= maxPages) {
+        throw new FlinksServerError(
+          ServerErrorCode.INVALID_RESPONSE,
+          `${what} has more than ${maxPages} pages; raise maxPages if that many are expected.`,
+        );
+      }
       const key = next.href ?? String(next.offset);
       // A server that loops would otherwise page forever.
       if (seen.has(key)) {
@@ -259,7 +312,7 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
         params?.signal,
         accountsScopes(params),
       )) {
-        yield* page.accounts ?? [];
+        yield* listOf<FdxAccount>(page, 'accounts', 'GET /accounts');
       }
     },
     account: (accountId, callOptions) =>
@@ -279,7 +332,9 @@ export function createFdxClient(options: FdxClientOptions): FdxClient {
       ),
     transactionPages,
     async *allTransactions(accountId, params) {
-      for await (const page of transactionPages(accountId, params)) yield* page.transactions ?? [];
+      for await (const page of transactionPages(accountId, params)) {
+        yield* listOf<FdxTransaction>(page, 'transactions', 'GET /accounts/{accountId}/transactions');
+      }
     },
     customer: (callOptions) =>
       get<FdxCustomer>(

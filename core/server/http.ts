@@ -56,6 +56,30 @@ function parseJson(text: string): unknown {
   }
 }
 
+/**
+ * An id made safe to put in a URL path as one segment: percent-encoded, and refused (TypeError) when it could change
+ * which endpoint is called. `.` and `..` are kept as dot segments by encodeURIComponent and walk up the path
+ * (`rotateSecret('..')` would POST to `/api/v1/secret`); control characters, and ids longer than 256 characters,
+ * are no id Flinks issues.
+ */
+export function pathSegment(name: string, value: unknown): string {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new TypeError(`${name} must be a non-empty string (the id Flinks gave you).`);
+  }
+  if (value === '.' || value === '..') {
+    throw new TypeError(
+      `${name} "${value}" is not an id: "." and ".." would change the API path it is put in.`,
+    );
+  }
+  if (value.length > 256 || [...value].some((c) => c < ' ' || c === '\u007f')) {
+    throw new TypeError(
+      `${name} must be an id of at most 256 characters without control characters (the id Flinks gave you).`,
+    );
+  }
+  return encodeURIComponent(value);
+}
+
 /** Reads `Retry-After` (seconds or an HTTP date) in milliseconds. @see RFC 9110 §10.2.3 */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (value === null) return undefined;
@@ -87,8 +111,9 @@ export function createHttp(base_url: string, options: HttpOptions = {}) {
     target.origin === base.origin || FLINKS_ORIGINS.has(target.origin);
 
   /**
-   * Resolves `path` under the base URL; an absolute URL (a `links.next.href`) must be on the base's origin or a
-   * documented Flinks host: the access token goes with it.
+   * Resolves `path` under the base URL. A URL from an answer (a `links.next.href`) must be on the base's origin or a
+   * documented Flinks host and, once its dot segments are resolved, under the base path: provider data cannot send
+   * the bearer token to another host or to another API of the same host.
    */
   const url = (path: string, query?: Record<string, string | number | undefined>): URL => {
     const target = /^https?:\/\//i.test(path)
@@ -100,6 +125,12 @@ export function createHttp(base_url: string, options: HttpOptions = {}) {
       throw new FlinksServerError(
         ServerErrorCode.INVALID_RESPONSE,
         `Refusing to follow ${target.origin}: it is neither the API's origin ${base.origin} nor a Flinks host.`,
+      );
+    }
+    if (basePath !== '' && target.pathname !== basePath && !target.pathname.startsWith(`${basePath}/`)) {
+      throw new FlinksServerError(
+        ServerErrorCode.INVALID_RESPONSE,
+        `Refusing to follow ${target.pathname.slice(0, 200)}: it is not under the API's path ${basePath}.`,
       );
     }
     for (const [name, value] of Object.entries(query ?? {})) {
@@ -157,22 +188,26 @@ export function createHttp(base_url: string, options: HttpOptions = {}) {
   /**
    * The one authorised-request path of the kit's clients: sends with a Bearer token from `getToken`, and when the
    * answer says that token was refused ({@link isTokenRejected}), asks `getToken` for another (passing `rejected`) and
-   * sends once more if it got a different one.
+   * sends once more if it got a different one. `sent` lists the tokens sent, for redacting the answer.
    */
   const sendAuthorized = async (
     target: URL,
     init: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal },
     getToken: AccessTokenSource,
-  ): Promise<HttpResult> => {
+  ): Promise<HttpResult & { sent: string[] }> => {
     const withToken = (token: string) => ({
       ...init,
       headers: { ...init.headers, Authorization: `Bearer ${token}` },
     });
     const token = await getToken({});
+    // Every token sent for this call, to redact from the answer: the retry's answer may quote the refused one.
+    const sent = [token];
     const result = await send(target, withToken(token));
-    if (!isTokenRejected(result)) return result;
+    if (!isTokenRejected(result)) return { ...result, sent };
     const next = await getToken({ rejected: token });
-    return next === token ? result : send(target, withToken(next));
+    if (next === token) return { ...result, sent };
+    sent.push(next);
+    return { ...(await send(target, withToken(next))), sent };
   };
 
   return { base, url, send, sendAuthorized, mayFollow };

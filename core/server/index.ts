@@ -21,6 +21,13 @@ export {
   createMemoryTokenStore,
   type TokenStore,
 } from './connections.ts';
+export {
+  createEncryptedTokenStore,
+  type EncryptedTokenStore,
+  type EncryptedTokenStoreOptions,
+  SEALED_TOKEN_TYPE,
+  type TokenKey,
+} from './encrypted-store.ts';
 export { FdxError, FlinksServerError, isFlinksServerError, ServerErrorCode } from './errors.ts';
 export {
   allowOrigins,
@@ -42,7 +49,7 @@ export {
 } from './fdx-client.ts';
 export { createFileTokenStore } from './file-store.ts';
 export { type AccessTokenSource, type HttpOptions, parseRetryAfter } from './http.ts';
-export { toNodeHandler, toWebRequest, writeWebResponse } from './node.ts';
+export { type NodeRequestOptions, toNodeHandler, toWebRequest, writeWebResponse } from './node.ts';
 export {
   createPostgresTokenStore,
   type PgPool,
@@ -56,5 +63,11 @@ export {
   type ProvidersHandlerOptions,
   toPickerProviders,
 } from './providers.ts';
+export {
+  createRateLimiter,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimiterOptions,
+} from './rate-limit.ts';
 export { DEFAULT_TOKEN_TIMEOUT_MS, type TokenEndpointOptions, type Tokens } from './token-endpoint.ts';
 export { createTokenManager, type TokenManager, type TokenManagerOptions } from './token-manager.ts';

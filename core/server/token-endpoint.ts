@@ -1,6 +1,7 @@
 import * as oauth from 'oauth4webapi';
 import { isLoopback } from '../src/config.ts';
 import { FlinksServerError, ServerErrorCode } from './errors.ts';
+import { createRedactor, type Redactor, redactDeep, safeErrorCode } from './redact.ts';
 
 /** How the kit reaches Flinks' `/token` endpoint with the partner's client credentials. */
 export interface TokenEndpointOptions {
@@ -70,13 +71,17 @@ export function checkEndpointUrl(name: string, value: unknown): URL {
   return url;
 }
 
-/** An Error that keeps only the name, code and message of `error`: oauth4webapi's causes can hold token bodies. */
-export function redactedCause(error: unknown): Error {
-  if (!(error instanceof Error)) return new Error(String(error).slice(0, 200));
-  const copy = new Error(error.message);
+/**
+ * An Error that keeps only the name, code and message of `error` (and of its own cause, one level down), passed
+ * through `redact`: oauth4webapi's causes can hold token bodies, and an upstream's text can echo the request.
+ */
+export function redactedCause(error: unknown, redact: (text: string) => string = (text) => text): Error {
+  if (!(error instanceof Error)) return new Error(redact(String(error).slice(0, 200)));
+  const inner = error.cause instanceof Error ? redactedCause(error.cause, redact) : undefined;
+  const copy = new Error(redact(error.message), inner ? { cause: inner } : undefined);
   copy.name = error.name;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string') Object.assign(copy, { code });
+  if (typeof code === 'string') Object.assign(copy, { code: redact(code) });
   return copy;
 }
 
@@ -87,15 +92,17 @@ function isAbort(error: unknown): boolean {
 /** The `{ error, error_description }` of an error answer, when it has one that looks like OAuth's. */
 async function oauthErrorBody(
   response: Response,
+  redact: Redactor,
 ): Promise<{ error: string; error_description?: string } | undefined> {
   try {
     if (!/json/i.test(response.headers.get('content-type') ?? '')) return undefined;
     const json = (await response.clone().json()) as Record<string, unknown>;
-    if (typeof json?.error !== 'string' || !/^[\w.-]{1,64}$/.test(json.error)) return undefined;
+    const error = safeErrorCode(json?.error, redact);
+    if (!error) return undefined;
     return {
-      error: json.error,
+      error,
       ...(typeof json.error_description === 'string'
-        ? { error_description: json.error_description.slice(0, 200) }
+        ? { error_description: describe(json.error_description, redact) }
         : {}),
     };
   } catch {
@@ -103,25 +110,44 @@ async function oauthErrorBody(
   }
 }
 
-/** Turns what oauth4webapi or fetch threw into a {@link FlinksServerError} that holds no secret or token. */
-async function toServerError(error: unknown, url: string, timeout: number): Promise<FlinksServerError> {
+/** An upstream `error_description`, redacted and cut to 200 characters, on one line. */
+function describe(text: string, redact: Redactor): string {
+  return redact(text).replace(/\s+/g, ' ').slice(0, 200);
+}
+
+/**
+ * Turns what oauth4webapi or fetch threw into a {@link FlinksServerError} that holds no secret or token: every piece
+ * of upstream text in its message, `oauth_error` and `cause` goes through `redact` first.
+ */
+async function toServerError(
+  error: unknown,
+  url: string,
+  timeout: number,
+  redact: Redactor,
+): Promise<FlinksServerError> {
   if (error instanceof FlinksServerError) return error;
   if (error instanceof oauth.ResponseBodyError) {
-    const description = error.error_description ? `: ${error.error_description.slice(0, 200)}` : '';
+    const oauthError = safeErrorCode(error.error, redact);
+    const description =
+      typeof error.error_description === 'string' ? `: ${describe(error.error_description, redact)}` : '';
     return new FlinksServerError(
       ServerErrorCode.TOKEN_REQUEST_FAILED,
-      `Flinks refused the token request with ${error.error} (HTTP ${error.status})${description}.`,
-      // The cause holds only Flinks' { error, error_description } body.
-      { cause: error, status: error.status, oauth_error: error.error },
+      `Flinks refused the token request with ${oauthError ?? 'an unreadable error'} (HTTP ${error.status})${description}.`,
+      {
+        // Not the ResponseBodyError: its cause is the whole answer body, which an upstream may have filled.
+        cause: redactDeep({ error: error.error, error_description: error.error_description }, redact),
+        status: error.status,
+        ...(oauthError ? { oauth_error: oauthError } : {}),
+      },
     );
   }
   if (error instanceof oauth.WWWAuthenticateChallengeError) {
-    const oauthError = error.cause[0]?.parameters.error;
+    const oauthError = safeErrorCode(error.cause[0]?.parameters.error, redact);
     return new FlinksServerError(
       ServerErrorCode.TOKEN_REQUEST_FAILED,
       `Flinks refused the token request (HTTP ${error.status}${oauthError ? `, ${oauthError}` : ''}).`,
       {
-        cause: redactedCause(error),
+        cause: redactedCause(error, redact),
         status: error.status,
         ...(oauthError ? { oauth_error: oauthError } : {}),
       },
@@ -131,7 +157,7 @@ async function toServerError(error: unknown, url: string, timeout: number): Prom
     const response = error.cause instanceof Response ? error.cause : undefined;
     // oauth4webapi reads OAuth error bodies of 4xx answers only; Flinks documents 500 server_error and
     // 503 temporarily_unavailable bodies too.
-    const body = response ? await oauthErrorBody(response) : undefined;
+    const body = response ? await oauthErrorBody(response, redact) : undefined;
     const status = response?.status;
     const description = body?.error_description ? `: ${body.error_description}` : '';
     return new FlinksServerError(
@@ -140,7 +166,7 @@ async function toServerError(error: unknown, url: string, timeout: number): Prom
         ? `Flinks refused the token request with ${body.error} (HTTP ${status})${description}.`
         : `Flinks answered the token request with HTTP ${status ?? '?'} and no OAuth error body.`,
       {
-        cause: body ? { ...body, status } : redactedCause(error),
+        cause: body ? { ...body, status } : redactedCause(error, redact),
         ...(status ? { status } : {}),
         ...(body ? { oauth_error: body.error } : {}),
       },
@@ -164,7 +190,7 @@ async function toServerError(error: unknown, url: string, timeout: number): Prom
     return new FlinksServerError(
       ServerErrorCode.TIMEOUT,
       `The token endpoint ${url} did not answer within ${Math.round(timeout / 1000)} s.`,
-      { cause: redactedCause(error) },
+      { cause: redactedCause(error, redact) },
     );
   }
   if (error instanceof TypeError && !(error as { code?: unknown }).code) {
@@ -172,15 +198,13 @@ async function toServerError(error: unknown, url: string, timeout: number): Prom
     return new FlinksServerError(
       ServerErrorCode.NETWORK_ERROR,
       `The token endpoint ${url} could not be reached.`,
-      {
-        cause: error,
-      },
+      { cause: redactedCause(error, redact) },
     );
   }
   return new FlinksServerError(
     ServerErrorCode.INVALID_TOKEN_RESPONSE,
-    `Flinks' token endpoint answered something that is not a valid token response (${error instanceof Error ? error.message : 'unknown'}).`,
-    { cause: redactedCause(error) },
+    `Flinks' token endpoint answered something that is not a valid token response (${error instanceof Error ? redact(error.message).slice(0, 200) : 'unknown'}).`,
+    { cause: redactedCause(error, redact) },
   );
 }
 
@@ -241,11 +265,18 @@ export function createTokenEndpoint(
     if (response.scope !== undefined) tokens.scope = response.scope;
     return tokens;
   };
-  const run = async (request: () => Promise<oauth.TokenEndpointResponse>): Promise<Tokens> => {
+  // What this client sends in every request: the secret, raw and inside the Basic header's credentials.
+  const basic = `${encodeURIComponent(client_id)}:${encodeURIComponent(secret)}`;
+  /** Runs one grant; `sent` are the grant's own sensitive values (code, code_verifier, refresh token). */
+  const run = async (
+    request: () => Promise<oauth.TokenEndpointResponse>,
+    sent: string[] = [],
+  ): Promise<Tokens> => {
     try {
       return toTokens(await request());
     } catch (error) {
-      throw await toServerError(error, tokenUrl.href, timeout);
+      const redact = createRedactor([secret, basic, ...sent], { names: sent.length ? ['code'] : [] });
+      throw await toServerError(error, tokenUrl.href, timeout, redact);
     }
   };
 
@@ -265,7 +296,7 @@ export function createTokenEndpoint(
           requestOptions(),
         );
         return oauth.processAuthorizationCodeResponse(as, client, response);
-      }),
+      }, [code, code_verifier]),
     refresh: (refresh_token) =>
       run(async () => {
         const response = await oauth.refreshTokenGrantRequest(
@@ -276,7 +307,7 @@ export function createTokenEndpoint(
           requestOptions(),
         );
         return oauth.processRefreshTokenResponse(as, client, response);
-      }),
+      }, [refresh_token]),
     clientCredentials: (scope) =>
       run(async () => {
         const response = await oauth.clientCredentialsGrantRequest(

@@ -40,6 +40,15 @@ export async function validateCallback(
   if (input instanceof URL) params = new URLSearchParams(input.search);
   else if (typeof input === 'string' && URL.canParse(input)) params = new URL(input).searchParams;
   else params = new URLSearchParams(input);
+  // RFC 6749 §3.1: a parameter must not be sent more than once. oauth4webapi checks `state` (and `iss`); a second
+  // `code` would otherwise be silently dropped, and another reader of the same URL could take the other one.
+  const repeated = ['code', 'state', 'iss', 'error'].find((name) => params.getAll(name).length > 1);
+  if (repeated) {
+    throw new FlinksConnectError(
+      ErrorCode.INVALID_CALLBACK,
+      `The callback repeats ${repeated}; nothing was exchanged.`,
+    );
+  }
   const state = params.get('state');
   if (!state) {
     throw new FlinksConnectError(

@@ -68,6 +68,10 @@ export function validateConfig(
   config: ConnectConfig,
   base?: string,
 ): Required<Omit<ConnectConfig, 'provider_id' | 'issuer'>> & Pick<ConnectConfig, 'provider_id' | 'issuer'> {
+  // Properties set from JS can hold anything; each must be text before it is trimmed or parsed.
+  for (const [name, value] of Object.entries(config)) {
+    if (value != null && typeof value !== 'string') fail(`${name} must be text.`);
+  }
   if (!config.client_id?.trim()) fail('client-id is required: set it to the client_id Flinks gave you.');
   const authorize = validateUrl('authorize-url', config.authorize_url, base);
   const redirect = validateUrl('redirect-uri', config.redirect_uri, base);

@@ -68,6 +68,19 @@ describe('validateCallback', () => {
     });
   });
 
+  it('rejects a callback that repeats code, state or iss with INVALID_CALLBACK, and keeps the flow', async () => {
+    // Found by test/node/fuzz/callback.test.ts: `code=a&code=b` was accepted as `a`.
+    for (const extra of ['&code=other', '&code=', `&state=STATE`, '&iss=x&iss=y']) {
+      const { flow, store } = await _pending();
+      const query = `?code=abc&state=${flow.state}${extra.replace('STATE', flow.state)}`;
+      await assert.rejects(validateCallback(query, store), {
+        code: ErrorCode.INVALID_CALLBACK,
+        message: /repeats (code|state|iss);/,
+      });
+      assert.equal((await validateCallback(`?code=abc&state=${flow.state}`, store)).type, 'code');
+    }
+  });
+
   it('rejects a flow older than its time limit with FLOW_EXPIRED', async () => {
     const { flow, store } = await _pending();
     await assert.rejects(

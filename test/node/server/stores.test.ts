@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import {
@@ -173,5 +173,104 @@ describe('parseRetryAfter', () => {
     assert.equal(parseRetryAfter('Wed, 31 Dec 2025 00:00:10 GMT', now), 0);
     assert.equal(parseRetryAfter('soon', now), undefined);
     assert.equal(parseRetryAfter(null, now), undefined);
+  });
+});
+
+describe('file token store under attack and accident', () => {
+  it('keeps all 80 writes of two instances on one file, each writing 40 at once', async () => {
+    const path = join(dir, 'shared.json');
+    // The same file under two spellings: the write queue is per file, not per string.
+    const first = createFileTokenStore(path);
+    const second = createFileTokenStore(relative(process.cwd(), path));
+    await Promise.all([
+      ...Array.from({ length: 40 }, (_, i) => first.set(record(`a${i}`))),
+      ...Array.from({ length: 40 }, (_, i) => second.set(record(`b${i}`))),
+    ]);
+    const onDisk = JSON.parse(await readFile(path, 'utf8'));
+    assert.equal(Object.keys(onDisk).length, 80);
+    assert.equal((await createFileTokenStore(path).list()).length, 80);
+    assert.deepEqual(
+      (await readdir(dir)).filter((name) => name.startsWith('shared.json.')),
+      [],
+      'no temporary file is left behind',
+    );
+  });
+
+  it('answers undefined for ids that are Object.prototype names', async () => {
+    const store = createFileTokenStore(join(dir, 'proto-get.json'));
+    await store.set(record('a'));
+    for (const id of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      assert.equal(await store.get(id), undefined, id);
+    }
+  });
+
+  it('stores and reads back a connection whose id is __proto__ or constructor', async () => {
+    const path = join(dir, 'proto-set.json');
+    const store = createFileTokenStore(path);
+    await store.set(record('__proto__'));
+    await store.set(record('constructor'));
+    assert.equal((await store.get('__proto__'))?.tokens.access_token, 'at-__proto__');
+    assert.equal(
+      (await createFileTokenStore(path).get('constructor'))?.tokens.access_token,
+      'at-constructor',
+    );
+    assert.deepEqual((await store.list()).map((c) => c.id).sort(), ['__proto__', 'constructor']);
+    await store.delete('__proto__');
+    assert.equal(await store.get('__proto__'), undefined);
+    assert.equal((await store.list()).length, 1);
+  });
+
+  it('refuses to read or overwrite a corrupt file, says how to recover, and leaves it as it was', async () => {
+    const path = join(dir, 'corrupt.json');
+    const store = createFileTokenStore(path);
+    await store.set(record('a'));
+    const damaged = (await readFile(path, 'utf8')).slice(0, 30);
+    await writeFile(path, damaged);
+    const refusal = { code: 'STORE_CORRUPT', message: /corrupt\.json.*not a JSON object.*restore it/is };
+    await assert.rejects(async () => store.get('a'), refusal);
+    await assert.rejects(async () => store.set(record('b')), refusal);
+    await assert.rejects(async () => store.delete('a'), refusal);
+    assert.equal(await readFile(path, 'utf8'), damaged, 'the damaged file is kept for recovery');
+  });
+});
+
+describe('file token store loaded twice in one process', () => {
+  it('never fails a write nor leaves a file that does not parse when two module copies write at once', async () => {
+    // A second copy of the module (as when an app bundles the kit twice) has its own write queue: only the unique
+    // temporary files keep the two from writing into, or renaming away, each other's.
+    const specifier = `../../../core/server/file-store.ts?copy=${Math.random()}`;
+    const copy = (await import(specifier)) as typeof import('../../../core/server/file-store.ts');
+    const path = join(dir, 'two-copies.json');
+    const first = createFileTokenStore(path);
+    const second = copy.createFileTokenStore(path);
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => [first.set(record(`a${i}`)), second.set(record(`b${i}`))]).flat(),
+    );
+    const onDisk = JSON.parse(await readFile(path, 'utf8'));
+    assert.ok(Object.keys(onDisk).length >= 40, 'each write replaced the file with a whole version');
+  });
+
+  it('shows a reader a whole version of the file at every moment of a write, never a partial one', async () => {
+    // The reader is another module copy, so the write queue does not keep it out: what it sees is what another
+    // process, or a crash at that instant, would find on disk.
+    const specifier = `../../../core/server/file-store.ts?copy=${Math.random()}`;
+    const copy = (await import(specifier)) as typeof import('../../../core/server/file-store.ts');
+    const path = join(dir, 'whole.json');
+    const writer = createFileTokenStore(path);
+    const reader = copy.createFileTokenStore(path);
+    const big = 'x'.repeat(64 * 1024);
+    for (let i = 0; i < 8; i++) await writer.set(record(`r${i}`, big));
+    let writing = true;
+    const writes = (async () => {
+      for (let i = 0; i < 40; i++) await writer.set(record(`r${i % 8}`, `${big}${i}`));
+      writing = false;
+    })();
+    let reads = 0;
+    while (writing) {
+      assert.equal((await reader.list()).length, 8);
+      reads++;
+    }
+    await writes;
+    assert.ok(reads > 10, `the reader ran alongside the writes (${reads} reads)`);
   });
 });
