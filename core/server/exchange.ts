@@ -207,8 +207,16 @@ function leaks(serialized: string, secrets: string[]): boolean {
  */
 function browserMessage(error: FlinksServerError): string {
   switch (error.code) {
-    case ServerErrorCode.TOKEN_REQUEST_FAILED:
-      return `Flinks refused the authorization code${error.oauth_error ? ` (${error.oauth_error})` : ''}: start the connection again.`;
+    case ServerErrorCode.TOKEN_REQUEST_FAILED: {
+      if (error.oauth_error) {
+        return `Flinks refused the authorization code (${error.oauth_error}): start the connection again.`;
+      }
+      // No OAuth error in the answer (an error page, a proxy's 404): its status says where to look, its text is not sent.
+      const upstream = (error.cause as { status?: unknown } | undefined)?.status;
+      return typeof upstream === 'number'
+        ? `Flinks' token endpoint answered HTTP ${upstream} without an OAuth error: check token_url.`
+        : 'Flinks refused the authorization code: start the connection again.';
+    }
     case ServerErrorCode.INVALID_TOKEN_RESPONSE:
       return "Flinks' token endpoint answered something that is not a token response; try again later.";
     case ServerErrorCode.NETWORK_ERROR:

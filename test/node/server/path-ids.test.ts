@@ -98,7 +98,7 @@ describe('ids in FDX client paths', () => {
           // drain
         }
       },
-      { code: 'INVALID_RESPONSE', message: /not the API's origin/ },
+      { code: 'INVALID_RESPONSE', message: /neither the API's host nor a Flinks host/ },
     );
     assert.deepEqual(
       recorder.urls.map((u) => u.hostname),
