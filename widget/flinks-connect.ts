@@ -93,6 +93,8 @@ function fold(text: string): string {
 interface Prepared {
   provider_id: string;
   promise: Promise<AuthorizationRequest>;
+  /** Set once the promise has resolved: a click can then open the popup on the bank's URL at once. */
+  ready?: AuthorizationRequest;
 }
 
 /** One attempt, from the click to its end. */
@@ -292,7 +294,12 @@ export class FlinksConnect extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (!this.hasUpdated || CONFIG_KEYS.some((key) => changed.has(key))) this.#prepare();
+    if (!this.hasUpdated || CONFIG_KEYS.some((key) => changed.has(key))) {
+      // PKCE is prepared after this render, not before it: the button is clickable first (a click before the
+      // request is ready opens the popup blank and sends it on once it is).
+      this.#prepared = undefined;
+      setTimeout(() => this.#prepare());
+    }
     if (changed.has('providersUrl')) this._providers = undefined;
   }
 
@@ -438,8 +445,22 @@ export class FlinksConnect extends LitElement {
     }
     if (!config.provider_id) return;
     const promise = createAuthorizationRequest(config, { base: location.href });
-    promise.catch(() => undefined);
-    this.#prepared = { provider_id: config.provider_id, promise };
+    const prepared: Prepared = { provider_id: config.provider_id, promise };
+    promise.then(
+      (request) => {
+        prepared.ready = request;
+      },
+      () => undefined,
+    );
+    this.#prepared = prepared;
+  }
+
+  /** The prepared request for this bank if it is already computed (used once), else undefined. */
+  #takeReady(provider_id: string): AuthorizationRequest | undefined {
+    const prepared = this.#prepared;
+    if (!prepared?.ready || prepared.provider_id !== provider_id) return undefined;
+    this.#prepared = undefined;
+    return prepared.ready;
   }
 
   /** The prepared request for this bank (used once), or a fresh one. */
@@ -574,9 +595,18 @@ export class FlinksConnect extends LitElement {
     const attempt = this.#attempt;
     if (!attempt) return;
     attempt.provider_id = provider_id;
+    let ready: AuthorizationRequest | undefined;
     if (attempt.mode === 'popup') {
+      // With the request ready, the popup opens straight on the bank's URL, its flow saved first; else it
+      // opens blank and is sent on once the request is ready.
+      ready = this.#takeReady(provider_id);
+      try {
+        if (ready) this.#flowStore().save(ready.flow);
+      } catch {
+        ready = undefined; // storage denied: the blank path reports it
+      }
       // No await before this line: popup blockers only allow window.open within the click's own task.
-      const popup = window.open('', POPUP_NAME, this.#popupFeatures());
+      const popup = window.open(ready?.url.href ?? '', POPUP_NAME, this.#popupFeatures());
       if (!popup) {
         this.#fail(
           new FlinksConnectError(
@@ -587,18 +617,19 @@ export class FlinksConnect extends LitElement {
         if (!this.noRedirectFallback) {
           attempt.mode = 'redirect';
           this.#setState('authorizing');
-          this.#navigateTo(attempt, provider_id);
+          this.#navigateTo(attempt, provider_id, ready);
         }
         return;
       }
       attempt.popup = popup;
     }
     this.#setState('authorizing');
-    this.#navigateTo(attempt, provider_id);
+    this.#navigateTo(attempt, provider_id, ready);
   }
 
-  #navigateTo(attempt: Attempt, provider_id: string): void {
-    this.#request(provider_id)
+  /** Saves the flow and leaves for the bank; `ready`: the request a popup was already opened on. */
+  #navigateTo(attempt: Attempt, provider_id: string, ready?: AuthorizationRequest): void {
+    (ready ? Promise.resolve(ready) : this.#request(provider_id))
       .then(({ url, flow }) => {
         this.#prepare();
         if (this.#attempt !== attempt) return;
@@ -609,7 +640,7 @@ export class FlinksConnect extends LitElement {
         attempt.state = flow.state;
         this.#emit('flinks-authorize', { url: url.href, provider_id, mode: attempt.mode });
         if (popup) {
-          popup.location.href = url.href;
+          if (!ready) popup.location.href = url.href;
           attempt.navigated_at = Date.now();
           this.#startWatch(attempt);
         } else {
