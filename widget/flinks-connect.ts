@@ -294,12 +294,9 @@ export class FlinksConnect extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (!this.hasUpdated || CONFIG_KEYS.some((key) => changed.has(key))) {
-      // PKCE is prepared after this render, not before it: the button is clickable first (a click before the
-      // request is ready opens the popup blank and sends it on once it is).
-      this.#prepared = undefined;
-      setTimeout(() => this.#prepare());
-    }
+    // After this render, not before it: the button is clickable first (a click before the request is ready
+    // opens the popup blank and sends it on once it is).
+    if (!this.hasUpdated || CONFIG_KEYS.some((key) => changed.has(key))) this.#prepareSoon();
     if (changed.has('providersUrl')) this._providers = undefined;
   }
 
@@ -449,10 +446,23 @@ export class FlinksConnect extends LitElement {
     promise.then(
       (request) => {
         prepared.ready = request;
+        try {
+          // The first use of sessionStorage loads it, a synchronous round trip to the browser: done here rather
+          // than in the click, where the flow is saved before the popup opens.
+          void sessionStorage.length;
+        } catch {
+          // Storage denied (e.g. a sandboxed frame): the click reports it.
+        }
       },
       () => undefined,
     );
     this.#prepared = prepared;
+  }
+
+  /** Prepares the next request in a task of its own: off the first render and off the click. */
+  #prepareSoon(): void {
+    this.#prepared = undefined;
+    setTimeout(() => this.#prepare());
   }
 
   /** The prepared request for this bank if it is already computed (used once), else undefined. */
@@ -631,7 +641,7 @@ export class FlinksConnect extends LitElement {
   #navigateTo(attempt: Attempt, provider_id: string, ready?: AuthorizationRequest): void {
     (ready ? Promise.resolve(ready) : this.#request(provider_id))
       .then(({ url, flow }) => {
-        this.#prepare();
+        this.#prepareSoon();
         if (this.#attempt !== attempt) return;
         const popup = attempt.mode === 'popup' ? attempt.popup : undefined;
         // A tab leaving for the bank keeps its session id with the flow, for the events on its return: the
