@@ -294,9 +294,7 @@ export class FlinksConnect extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    // After this render, not before it: the button is clickable first (a click before the request is ready
-    // opens the popup blank and sends it on once it is).
-    if (!this.hasUpdated || CONFIG_KEYS.some((key) => changed.has(key))) this.#prepareSoon();
+    if (!this.hasUpdated || CONFIG_KEYS.some((key) => changed.has(key))) this.#prepare();
     if (changed.has('providersUrl')) this._providers = undefined;
   }
 
@@ -430,54 +428,40 @@ export class FlinksConnect extends LitElement {
     return { ...this.#config(), ...valid };
   }
 
-  /** Prepares the PKCE request ahead, so a click can open the popup with nothing awaited before. */
+  /**
+   * Prepares the PKCE request ahead, so a click can open the popup on it with nothing awaited before; in a task
+   * of its own, off the first render and off the click.
+   */
   #prepare(): void {
     this.#prepared = undefined;
-    if (typeof window === 'undefined' || this.driver) return;
-    let config: ConnectConfig;
-    try {
-      config = this.#checkConfig();
-    } catch {
-      return; // reported on click, when someone is there to read it
-    }
-    if (!config.provider_id) return;
-    const promise = createAuthorizationRequest(config, { base: location.href });
-    const prepared: Prepared = { provider_id: config.provider_id, promise };
-    promise.then(
-      (request) => {
-        prepared.ready = request;
-        try {
-          // The first use of sessionStorage loads it, a synchronous round trip to the browser: done here rather
-          // than in the click, where the flow is saved before the popup opens.
-          void sessionStorage.length;
-        } catch {
-          // Storage denied (e.g. a sandboxed frame): the click reports it.
-        }
-      },
-      () => undefined,
-    );
-    this.#prepared = prepared;
+    setTimeout(() => {
+      if (typeof window === 'undefined' || this.driver) return;
+      let config: ConnectConfig;
+      try {
+        config = this.#checkConfig();
+      } catch {
+        return; // reported on click, when someone is there to read it
+      }
+      if (!config.provider_id) return;
+      const promise = createAuthorizationRequest(config, { base: location.href });
+      const prepared: Prepared = { provider_id: config.provider_id, promise };
+      promise
+        .then((request) => {
+          prepared.ready = request;
+          // The first use of sessionStorage loads it, a synchronous round trip to the browser: here, not in
+          // the click. (Storage denied, e.g. in a sandboxed frame: the click reports it.)
+          return sessionStorage.length;
+        })
+        .catch(() => undefined);
+      this.#prepared = prepared;
+    });
   }
 
-  /** Prepares the next request in a task of its own: off the first render and off the click. */
-  #prepareSoon(): void {
-    this.#prepared = undefined;
-    setTimeout(() => this.#prepare());
-  }
-
-  /** The prepared request for this bank if it is already computed (used once), else undefined. */
-  #takeReady(provider_id: string): AuthorizationRequest | undefined {
-    const prepared = this.#prepared;
-    if (!prepared?.ready || prepared.provider_id !== provider_id) return undefined;
-    this.#prepared = undefined;
-    return prepared.ready;
-  }
-
-  /** The prepared request for this bank (used once), or a fresh one. */
-  #request(provider_id: string): Promise<AuthorizationRequest> {
+  /** The prepared request for this bank (used once): itself once ready, else its promise; or a fresh one. */
+  #request(provider_id: string): AuthorizationRequest | Promise<AuthorizationRequest> {
     const prepared = this.#prepared;
     this.#prepared = undefined;
-    if (prepared && prepared.provider_id === provider_id) return prepared.promise;
+    if (prepared && prepared.provider_id === provider_id) return prepared.ready ?? prepared.promise;
     return createAuthorizationRequest({ ...this.#config(), provider_id }, { base: location.href });
   }
 
@@ -605,18 +589,16 @@ export class FlinksConnect extends LitElement {
     const attempt = this.#attempt;
     if (!attempt) return;
     attempt.provider_id = provider_id;
-    let ready: AuthorizationRequest | undefined;
+    const request = this.#request(provider_id);
     if (attempt.mode === 'popup') {
-      // With the request ready, the popup opens straight on the bank's URL, its flow saved first; else it
-      // opens blank and is sent on once the request is ready.
-      ready = this.#takeReady(provider_id);
-      try {
-        if (ready) this.#flowStore().save(ready.flow);
-      } catch {
-        ready = undefined; // storage denied: the blank path reports it
-      }
+      // With the request ready, the popup opens straight on the bank's URL (its flow is saved in this same
+      // task, by #navigateTo, before the bank's page can load); else it opens blank and is sent on once ready.
       // No await before this line: popup blockers only allow window.open within the click's own task.
-      const popup = window.open(ready?.url.href ?? '', POPUP_NAME, this.#popupFeatures());
+      const popup = window.open(
+        request instanceof Promise ? '' : request.url.href,
+        POPUP_NAME,
+        this.#popupFeatures(),
+      );
       if (!popup) {
         this.#fail(
           new FlinksConnectError(
@@ -627,21 +609,22 @@ export class FlinksConnect extends LitElement {
         if (!this.noRedirectFallback) {
           attempt.mode = 'redirect';
           this.#setState('authorizing');
-          this.#navigateTo(attempt, provider_id, ready);
+          this.#navigateTo(attempt, request);
         }
         return;
       }
       attempt.popup = popup;
     }
     this.#setState('authorizing');
-    this.#navigateTo(attempt, provider_id, ready);
+    this.#navigateTo(attempt, request);
   }
 
-  /** Saves the flow and leaves for the bank; `ready`: the request a popup was already opened on. */
-  #navigateTo(attempt: Attempt, provider_id: string, ready?: AuthorizationRequest): void {
-    (ready ? Promise.resolve(ready) : this.#request(provider_id))
+  /** Saves the flow and leaves for the bank (a popup opened on a ready request is already on its way). */
+  #navigateTo(attempt: Attempt, request: AuthorizationRequest | Promise<AuthorizationRequest>): void {
+    const { provider_id } = attempt;
+    Promise.resolve(request)
       .then(({ url, flow }) => {
-        this.#prepareSoon();
+        this.#prepare();
         if (this.#attempt !== attempt) return;
         const popup = attempt.mode === 'popup' ? attempt.popup : undefined;
         // A tab leaving for the bank keeps its session id with the flow, for the events on its return: the
@@ -650,7 +633,7 @@ export class FlinksConnect extends LitElement {
         attempt.state = flow.state;
         this.#emit('flinks-authorize', { url: url.href, provider_id, mode: attempt.mode });
         if (popup) {
-          if (!ready) popup.location.href = url.href;
+          if (request instanceof Promise) popup.location.href = url.href;
           attempt.navigated_at = Date.now();
           this.#startWatch(attempt);
         } else {
