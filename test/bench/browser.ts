@@ -18,7 +18,8 @@ export const METRICS = {
   longClick: 'longest task, click → success',
 } as const;
 export type Metric = keyof typeof METRICS;
-export type Run = Record<Metric, number>;
+/** One run's figures (ms), and the round it was in: runs of one round are neighbours in time. */
+export type Run = Record<Metric, number> & { round: number };
 
 export interface BrowserBench {
   chromium: string;
@@ -70,7 +71,7 @@ async function runOnce(
   variant: Variant,
   marks: { authorizeAt?: number },
   callbacks: Map<Variant, number>,
-): Promise<Run> {
+): Promise<Omit<Run, 'round'>> {
   const { browserContextId } = await browser.send<{ browserContextId: string }>(
     'Target.createBrowserContext',
   );
@@ -130,7 +131,10 @@ async function runOnce(
 
 /** Runs the three contenders `n` times each (after one warm-up round), interleaved in a rotating order. */
 export async function runBrowserBench(
-  options: { n: number; delayMs: number; log?: (line: string) => void } = { n: 15, delayMs: 0 },
+  options: { n: number; delayMs: number; widgetBundle?: string; log?: (line: string) => void } = {
+    n: 15,
+    delayMs: 0,
+  },
 ): Promise<BrowserBench> {
   const log = options.log ?? (() => {});
   const port = await getFreePort();
@@ -155,6 +159,7 @@ export async function runBrowserBench(
     tokenUrl: sandbox.tokenUrl,
     issuer: sandbox.issuer,
     delayMs: options.delayMs,
+    ...(options.widgetBundle ? { widgetBundle: options.widgetBundle } : {}),
   });
   const browser = await BenchChromium.launch();
   const runs: Record<Variant, Run[]> = { flinks: [], oidc: [], floor: [] };
@@ -165,7 +170,7 @@ export async function runBrowserBench(
       for (const variant of order) {
         try {
           const run = await runOnce(browser, harness.origin, variant, marks, harness.callbacks);
-          if (round >= 0) runs[variant].push(run);
+          if (round >= 0) runs[variant].push({ ...run, round });
         } catch (error) {
           failures.push(`${variant}: ${error instanceof Error ? error.message : String(error)}`);
         }

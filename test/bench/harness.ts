@@ -28,6 +28,8 @@ export interface HarnessOptions {
   issuer: string;
   /** A busy wait (ms) the flinks page's probe adds at start-up and in the click. */
   delayMs: number;
+  /** Another build of the widget to measure (e.g. the previous commit's), instead of dist/. */
+  widgetBundle?: string;
 }
 
 export interface Harness {
@@ -84,7 +86,7 @@ export function redirectUri(port: number, variant: Variant): string {
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const origin = `http://localhost:${options.port}`;
   const [flinks, oidc, floor, probe] = await Promise.all([
-    readFile(`${root}dist/widget/flinks-connect.js`),
+    readFile(options.widgetBundle ?? `${root}dist/widget/flinks-connect.js`),
     bundle('oidc.ts', 'esm'),
     bundle('floor.ts', 'esm'),
     bundle('probe.ts', 'iife'),

@@ -216,8 +216,11 @@ export async function runServerBench(options: {
         }),
       );
       done += size;
-      if (done === batch * 2 || done === options.flows || done % (batch * 8) === 0)
-        points.push(await child.memory(done));
+      if (done === batch * 2 || done === options.flows || done % (batch * 8) === 0) {
+        const point = await child.memory(done);
+        points.push(point);
+        log(`  memory after ${done} flows: heap ${(point.heapUsed / 2 ** 20).toFixed(1)} MiB`);
+      }
       if (done % (batch * 4) === 0 || done === options.flows)
         log(
           `  flows: ${done}/${options.flows} (${Math.round((done / (performance.now() - started)) * 1000)}/s)`,
@@ -241,17 +244,17 @@ export async function runServerBench(options: {
     await child.ask({ type: 'advance', ms: 2 * 3600 * 1000 });
     await mint(ready); // one more flow, so whatever sweeps on use has had its chance
     const afterExpiry = await child.memory(options.flows + 1);
-    const first = points[1] ?? points[0];
+    const first = points[0] as MemoryPoint;
     const last = points[points.length - 1] as MemoryPoint;
-    const span = last.flows - (first?.flows ?? 0) || 1;
+    const span = last.flows - first.flows || 1;
     return {
       pinned,
       load,
       memory: {
         points,
         afterExpiry,
-        bytesPerFlow: (last.heapUsed - (first?.heapUsed ?? 0)) / span,
-        retainedPerFlow: (afterExpiry.heapUsed - (first?.heapUsed ?? 0)) / span,
+        bytesPerFlow: (last.heapUsed - first.heapUsed) / span,
+        retainedPerFlow: (afterExpiry.heapUsed - first.heapUsed) / span,
       },
     };
   } finally {
