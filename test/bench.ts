@@ -16,7 +16,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { runBrowserBench } from './bench/browser.ts';
 import type { Variant } from './bench/harness.ts';
 import { runNodeBench, sizesOf } from './bench/node.ts';
-import { browserTable, markdownTable, NAMES, statsOf, verdicts } from './bench/report.ts';
+import { browserTable, NAMES, readmeSection, statsOf, verdicts } from './bench/report.ts';
 import { runServerBench } from './bench/server.ts';
 
 const env = process.env;
@@ -80,22 +80,6 @@ if (!only || only === 'browser') {
     runs: browser.runs,
   };
 
-  if (!delayMs && !only && !widgetBundle) {
-    // The README shows the latest clean run.
-    const readme = new URL('../README.md', import.meta.url);
-    const text = readFileSync(readme, 'utf8');
-    const table = [
-      '<!-- bench:start -->',
-      `Latest run: ${String(results.date).slice(0, 16).replace('T', ' ')} UTC, ${machine.cpu} (${machine.cores} cores, load ${machine.load_average_at_start[0]} at start), ${browser.chromium}, Node ${machine.node}; ${runs} runs each, interleaved.`,
-      '',
-      ...markdownTable(stats, sizes),
-      '',
-      judged.map((v) => `${v.ok ? '✓' : '✗'} ${v.name}: ${v.value}`).join(' · '),
-      '<!-- bench:end -->',
-    ].join('\n');
-    const updated = text.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, table);
-    if (updated !== text) writeFileSync(readme, updated);
-  }
   log(`  (${elapsed()})`);
 }
 
@@ -127,6 +111,14 @@ if (!only || only === 'server') {
   );
   results.server = server;
   log(`  (${elapsed()})`);
+}
+
+if (!delayMs && !only && !env.BENCH_WIDGET_BUNDLE) {
+  // The README shows the latest clean full run.
+  const readme = new URL('../README.md', import.meta.url);
+  const text = readFileSync(readme, 'utf8');
+  const updated = text.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, readmeSection(results));
+  if (updated !== text) writeFileSync(readme, updated);
 }
 
 mkdirSync(new URL('../bench/', import.meta.url), { recursive: true });

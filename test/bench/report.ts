@@ -1,6 +1,7 @@
 /** Medians, p95s, same-run ratios and the budget verdicts of issue 15; the README's table. */
 import { METRICS, type Metric, type Run } from './browser.ts';
 import type { Variant } from './harness.ts';
+import type { ServerBench } from './server.ts';
 
 export const NAMES: Record<Variant, string> = {
   flinks: 'flinks-connect',
@@ -117,4 +118,46 @@ export function markdownTable(
     );
   }
   return lines;
+}
+
+/** The README's section (between its bench markers) from a full run's results. */
+export function readmeSection(results: Record<string, unknown>): string {
+  const machine = results.machine as {
+    cpu: string;
+    cores: number;
+    node: string;
+    load_average_at_start: number[];
+  };
+  const settings = results.settings as { runs: number; flows: number; load_seconds: number };
+  const browser = results.browser as {
+    chromium: string;
+    stats: Stats;
+    sizes: Record<Variant, { gzip: number; brotli: number }>;
+    verdicts: Verdict[];
+  };
+  const server = results.server as ServerBench | undefined;
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  const lines = [
+    '<!-- bench:start -->',
+    `Latest run: ${String(results.date).slice(0, 16).replace('T', ' ')} UTC, ${machine.cpu} (${machine.cores} cores, load ${machine.load_average_at_start[0]} at start, shared with other work), ${browser.chromium}, Node ${machine.node}; ${settings.runs} runs each, interleaved.`,
+    '',
+    ...markdownTable(browser.stats, browser.sizes),
+    '',
+    browser.verdicts.map((v) => `${v.ok ? '✓' : '✗'} ${v.name}: ${v.value}`).join(' · '),
+  ];
+  if (server) {
+    lines.push(
+      '',
+      `| under load: one process, one core${server.pinned ? ' (taskset)' : ''}, 10 connections | requests | req/s | p50 (ms) | p99 (ms) | non-2xx |`,
+      '|---|---:|---:|---:|---:|---:|',
+      ...server.load.map(
+        (r) =>
+          `| ${r.name} | ${r.requests} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.non2xx + r.errors} |`,
+      ),
+      '',
+      `Server heap after GC over ${settings.flows} whole flows: ${server.memory.points.map((p) => `${p.flows} flows ${mib(p.heapUsed)}`).join(', ')}; two hours later (codes, sessions, interactions and access tokens expired) ${mib(server.memory.afterExpiry.heapUsed)}: ${(server.memory.retainedPerFlow / 1024).toFixed(1)} KiB kept per flow, the sandbox's connection, grant and 30-day refresh token.`,
+    );
+  }
+  lines.push('<!-- bench:end -->');
+  return lines.join('\n');
 }

@@ -9,8 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { createExchangeHandler, toNodeHandler } from '../../core/server/index.ts';
 import { DEMO_CLIENT } from '../demo/client.ts';
 import { startSandbox } from '../sandbox/index.ts';
-
-export const REDIRECT_URI = 'http://localhost:9/cb';
+import { REDIRECT_URI } from './shared.ts';
 
 export type ChildRequest = { id: number } & ({ type: 'memory' } | { type: 'advance'; ms: number });
 export interface ChildReady {

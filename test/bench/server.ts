@@ -9,7 +9,7 @@ import { buildExchangeBody, createAuthorizationRequest } from '../../core/src/in
 import { DEMO_CLIENT } from '../demo/client.ts';
 import { driveAuthorize } from '../sandbox/drive.ts';
 import type { ChildMemory, ChildReady } from './server-child.ts';
-import { REDIRECT_URI } from './server-child.ts';
+import { REDIRECT_URI } from './shared.ts';
 
 export interface LoadResult {
   name: string;
