@@ -72,6 +72,7 @@ const bench: Bench = {
       .getEntriesByType('resource')
       .find((entry) => new URL(entry.name).pathname === bench.lib) as PerformanceResourceTiming | undefined;
     return {
+      timeOrigin: performance.timeOrigin,
       clickable: bench.clickable,
       scriptEnd: lib?.responseEnd,
       clickAt: bench.clickAt,
