@@ -93,6 +93,8 @@ function fold(text: string): string {
 interface Prepared {
   provider_id: string;
   promise: Promise<AuthorizationRequest>;
+  /** Set once the promise has resolved: a click can then open the popup on the bank's URL at once. */
+  ready?: AuthorizationRequest;
 }
 
 /** One attempt, from the click to its end. */
@@ -419,27 +421,40 @@ export class FlinksConnect extends LitElement {
     return validateConfig(this.#config(), location.href);
   }
 
-  /** Prepares the PKCE request ahead, so a click can open the popup with nothing awaited before. */
+  /**
+   * Prepares the PKCE request ahead, so a click can open the popup on it with nothing awaited before; in a task
+   * of its own, off the first render and off the click.
+   */
   #prepare(): void {
     this.#prepared = undefined;
-    if (typeof window === 'undefined' || this.driver) return;
-    let config: ConnectConfig;
-    try {
-      config = this.#checkConfig();
-    } catch {
-      return; // reported on click, when someone is there to read it
-    }
-    if (!config.provider_id) return;
-    const promise = createAuthorizationRequest(config, { base: location.href });
-    promise.catch(() => undefined);
-    this.#prepared = { provider_id: config.provider_id, promise };
+    setTimeout(() => {
+      if (typeof window === 'undefined' || this.driver) return;
+      let config: ConnectConfig;
+      try {
+        config = this.#checkConfig();
+      } catch {
+        return; // reported on click, when someone is there to read it
+      }
+      if (!config.provider_id) return;
+      const promise = createAuthorizationRequest(config, { base: location.href });
+      const prepared: Prepared = { provider_id: config.provider_id, promise };
+      promise
+        .then((request) => {
+          prepared.ready = request;
+          // The first use of sessionStorage loads it, a synchronous round trip to the browser: here, not in
+          // the click. (Storage denied, e.g. in a sandboxed frame: the click reports it.)
+          return sessionStorage.length;
+        })
+        .catch(() => undefined);
+      this.#prepared = prepared;
+    });
   }
 
-  /** The prepared request for this bank (used once), or a fresh one. */
-  #request(provider_id: string): Promise<AuthorizationRequest> {
+  /** The prepared request for this bank (used once): itself once ready, else its promise; or a fresh one. */
+  #request(provider_id: string): AuthorizationRequest | Promise<AuthorizationRequest> {
     const prepared = this.#prepared;
     this.#prepared = undefined;
-    if (prepared && prepared.provider_id === provider_id) return prepared.promise;
+    if (prepared && prepared.provider_id === provider_id) return prepared.ready ?? prepared.promise;
     return createAuthorizationRequest({ ...this.#config(), provider_id }, { base: location.href });
   }
 
@@ -567,12 +582,19 @@ export class FlinksConnect extends LitElement {
     const attempt = this.#attempt;
     if (!attempt) return;
     attempt.provider_id = provider_id;
+    const request = this.#request(provider_id);
     if (attempt.mode === 'popup') {
+      // With the request ready, the popup opens straight on the bank's URL (its flow is saved in this same
+      // task, by #navigateTo, before the bank's page can load); else it opens blank and is sent on once ready.
       // No await before this line: popup blockers only allow window.open within the click's own task.
       // A name of its own: another element's (or an earlier attempt's) window must never be reused for this one.
       let popup: Window | null = null;
       try {
-        popup = window.open('', `flinks-connect-${attempt.session_id}`, POPUP_FEATURES);
+        popup = window.open(
+          request instanceof Promise ? '' : request.url.href,
+          `flinks-connect-${attempt.session_id}`,
+          POPUP_FEATURES,
+        );
       } catch {
         // Firefox throws InvalidAccessError (a frame sandboxed without allow-popups) where others return null.
       }
@@ -586,18 +608,20 @@ export class FlinksConnect extends LitElement {
         if (!this.noRedirectFallback) {
           attempt.mode = 'redirect';
           this.#setState('authorizing');
-          this.#navigateTo(attempt, provider_id);
+          this.#navigateTo(attempt, request);
         }
         return;
       }
       attempt.popup = popup;
     }
     this.#setState('authorizing');
-    this.#navigateTo(attempt, provider_id);
+    this.#navigateTo(attempt, request);
   }
 
-  #navigateTo(attempt: Attempt, provider_id: string): void {
-    this.#request(provider_id)
+  /** Saves the flow and leaves for the bank (a popup opened on a ready request is already on its way). */
+  #navigateTo(attempt: Attempt, request: AuthorizationRequest | Promise<AuthorizationRequest>): void {
+    const { provider_id } = attempt;
+    Promise.resolve(request)
       .then(({ url, flow }) => {
         this.#prepare();
         if (this.#attempt !== attempt) return;
@@ -608,7 +632,7 @@ export class FlinksConnect extends LitElement {
         attempt.state = flow.state;
         this.#emit('flinks-authorize', { url: url.href, provider_id, mode: attempt.mode });
         if (popup) {
-          popup.location.href = url.href;
+          if (request instanceof Promise) popup.location.href = url.href;
           attempt.navigated_at = Date.now();
           this.#startWatch(attempt);
         } else {

@@ -160,6 +160,8 @@ export function _stubOpen(result: 'blocked' | 'window'): { popup: _FakePopup; ca
   const calls: string[][] = [];
   window.open = ((...args: string[]) => {
     calls.push(args);
+    // A window opened on a URL is at that URL; one opened blank waits for the element to send it on.
+    if (args[0]) popup.location.href = args[0];
     return result === 'blocked' ? null : (popup as unknown as Window);
   }) as typeof window.open;
   return { popup, calls };

@@ -80,6 +80,7 @@ export class SandboxState {
   data: StateData;
   readonly #file: string | undefined;
   #timer: NodeJS.Timeout | undefined;
+  #swept = Date.now();
 
   constructor(file?: string) {
     this.#file = file;
@@ -178,6 +179,22 @@ export class SandboxState {
     return entry;
   }
 
+  /**
+   * Drops expired entries, at most once a minute. Expired entries were otherwise only dropped when looked up by
+   * id, and nothing looks up an abandoned interaction, a used session or an old code again: memory grew with
+   * every flow.
+   */
+  sweep(): void {
+    const now = Date.now();
+    if (now - this.#swept < 60_000) return;
+    this.#swept = now;
+    for (const model of Object.values(this.data.oidc)) {
+      for (const [id, entry] of Object.entries(model)) {
+        if (entry.expiresAt !== undefined && entry.expiresAt <= now) delete model[id];
+      }
+    }
+  }
+
   entries(name: string): [string, StoredEntry][] {
     return Object.entries(this.#model(name));
   }
@@ -199,6 +216,7 @@ export class SandboxState {
         if (expiresIn) entry.expiresAt = Date.now() + expiresIn * 1000;
         if (this.name === 'RefreshToken') entry.payload.lastUsedAt = Date.now();
         state.#model(this.name)[id] = entry;
+        state.sweep();
         state.changed();
       }
 

@@ -1,0 +1,194 @@
+/**
+ * The in-browser bench: the widget, oidc-client-ts and a bare oauth4webapi popup (the floor), each doing the
+ * same job against the same sandbox, runs interleaved, each run in a fresh browser context.
+ */
+import { Server } from 'node:http';
+import { DEMO_CLIENT } from '../demo/client.ts';
+import { getFreePort } from '../ports.ts';
+import { startSandbox } from '../sandbox/index.ts';
+import { BenchChromium, type BenchPage } from './cdp.ts';
+import { now, redirectUri, startHarness, VARIANTS, type Variant } from './harness.ts';
+
+export const METRICS = {
+  ready: 'ready: navigation → clickable',
+  scriptReady: 'ready: script end → clickable',
+  authorize: 'click → /authorize at the sandbox',
+  success: 'callback → success',
+  longStart: 'longest task, start-up',
+  longClick: 'longest task, click → /authorize',
+  longCallback: 'longest task, callback → success',
+} as const;
+export type Metric = keyof typeof METRICS;
+/** One run's figures (ms), and the round it was in: runs of one round are neighbours in time. */
+export type Run = Record<Metric, number> & { round: number };
+
+export interface BrowserBench {
+  chromium: string;
+  runs: Record<Variant, Run[]>;
+  failures: string[];
+  scripts: Record<Variant, Buffer>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `expression` in `page` until it returns a truthy value; errors (a page navigating) count as not yet. */
+async function until<T>(page: BenchPage, expression: string, timeoutMs = 20_000, everyMs = 10): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await page.evaluate<T>(expression, timeoutMs).catch(() => undefined);
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression.slice(0, 80)}`);
+    await sleep(everyMs);
+  }
+}
+
+interface Results {
+  timeOrigin: number;
+  clickable?: number;
+  scriptEnd?: number;
+  clickAt?: number;
+  endAt?: number;
+  error?: string;
+  longtasks: { start: number; duration: number }[];
+}
+
+/** Signs in as greatday/everyday and allows, on the sandbox's own pages in the popup. */
+async function approve(popup: BenchPage): Promise<void> {
+  await until(
+    popup,
+    `(() => { const u = document.getElementById('username'); if (!u || document.readyState === 'loading') return false;
+      u.value = 'greatday'; document.getElementById('password').value = 'everyday';
+      document.querySelector('form').requestSubmit(); return true; })()`,
+  );
+  await until(
+    popup,
+    `(() => { const b = document.querySelector('button[value=allow]'); if (!b || document.readyState === 'loading') return false;
+      b.click(); return true; })()`,
+  );
+}
+
+async function runOnce(
+  browser: BenchChromium,
+  origin: string,
+  variant: Variant,
+  marks: { authorizeAt?: number },
+  callbacks: Map<Variant, number>,
+): Promise<Omit<Run, 'round'>> {
+  const { browserContextId } = await browser.send<{ browserContextId: string }>(
+    'Target.createBrowserContext',
+  );
+  try {
+    marks.authorizeAt = undefined;
+    callbacks.delete(variant);
+    const { targetId } = await browser.send<{ targetId: string }>('Target.createTarget', {
+      url: `${origin}/${variant}`,
+      browserContextId,
+    });
+    const page = await browser.attach(targetId);
+    await until(page, 'window.__bench && window.__bench.ready.then(() => true)');
+    // Let the page settle (late long tasks, idle work) before the click.
+    await sleep(150);
+    const popupTarget = new Promise<string>((resolve) => {
+      const off = browser.on('Target.targetCreated', (params) => {
+        const info = params.targetInfo as { targetId: string; openerId?: string; type: string };
+        if (info.openerId === targetId && info.type === 'page') {
+          off();
+          resolve(info.targetId);
+        }
+      });
+    });
+    await page.evaluate('window.__bench.click()');
+    const popup = await browser.attach(await popupTarget);
+    await approve(popup);
+    await page.evaluate('window.__bench.done.then(() => true)', 30_000);
+    const results = await page.evaluate<Results>('window.__bench.results()');
+    if (results.error) throw new Error(`${variant}: ${results.error}`);
+    const { clickable, scriptEnd, clickAt, endAt } = results;
+    const callbackAt = callbacks.get(variant);
+    if (
+      clickable === undefined ||
+      scriptEnd === undefined ||
+      clickAt === undefined ||
+      endAt === undefined ||
+      marks.authorizeAt === undefined ||
+      callbackAt === undefined
+    ) {
+      throw new Error(`${variant}: a mark is missing ${JSON.stringify({ ...results, marks, callbackAt })}`);
+    }
+    // Page-relative times of the click and of /authorize's arrival split the long tasks into phases.
+    const click = clickAt - results.timeOrigin;
+    const authorize = marks.authorizeAt - results.timeOrigin;
+    const startup = results.longtasks.filter((t) => t.start < clickable + 1);
+    const clickPhase = results.longtasks.filter((t) => t.start >= click - 1 && t.start <= authorize);
+    const callbackPhase = results.longtasks.filter((t) => t.start > authorize);
+    const longest = (tasks: { duration: number }[]) => Math.max(0, ...tasks.map((t) => t.duration));
+    return {
+      ready: clickable,
+      scriptReady: clickable - scriptEnd,
+      authorize: marks.authorizeAt - clickAt,
+      success: endAt - callbackAt,
+      longStart: longest(startup),
+      longClick: longest(clickPhase),
+      longCallback: longest(callbackPhase),
+    };
+  } finally {
+    await browser.send('Target.disposeBrowserContext', { browserContextId }).catch(() => {});
+  }
+}
+
+/** Runs the three contenders `n` times each (after one warm-up round), interleaved in a rotating order. */
+export async function runBrowserBench(
+  options: { n: number; delayMs: number; widgetBundle?: string; log?: (line: string) => void } = {
+    n: 15,
+    delayMs: 0,
+  },
+): Promise<BrowserBench> {
+  const log = options.log ?? (() => {});
+  const port = await getFreePort();
+  const sandbox = await startSandbox({
+    clients: [{ ...DEMO_CLIENT, redirect_uris: VARIANTS.map((variant) => redirectUri(port, variant)) }],
+  });
+  const marks: { authorizeAt?: number } = {};
+  // The moment /authorize reaches the sandbox, noted before any of its handling (same process, same clock).
+  const emit = Server.prototype.emit;
+  Server.prototype.emit = function (this: Server, event: string, request: unknown, ...rest: unknown[]) {
+    if (event === 'request') {
+      const url = (request as { url?: string }).url ?? '';
+      if (/^\/api\/v1\/authorize\?/i.test(url)) marks.authorizeAt ??= now();
+    }
+    return (emit as (...args: unknown[]) => boolean).call(this, event, request, ...rest);
+  } as typeof emit;
+  const harness = await startHarness({
+    port,
+    client_id: DEMO_CLIENT.client_id,
+    client_secret: DEMO_CLIENT.client_secret,
+    authorizeUrl: sandbox.authorizeUrl,
+    tokenUrl: sandbox.tokenUrl,
+    issuer: sandbox.issuer,
+    delayMs: options.delayMs,
+    ...(options.widgetBundle ? { widgetBundle: options.widgetBundle } : {}),
+  });
+  const browser = await BenchChromium.launch();
+  const runs: Record<Variant, Run[]> = { flinks: [], oidc: [], floor: [] };
+  const failures: string[] = [];
+  try {
+    for (let round = -1; round < options.n; round++) {
+      const order = VARIANTS.map((_, i) => VARIANTS[(i + Math.max(round, 0)) % VARIANTS.length] as Variant);
+      for (const variant of order) {
+        try {
+          const run = await runOnce(browser, harness.origin, variant, marks, harness.callbacks);
+          if (round >= 0) runs[variant].push({ ...run, round });
+        } catch (error) {
+          failures.push(`${variant}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      if (round >= 0) log(`  browser round ${round + 1}/${options.n}`);
+    }
+  } finally {
+    Server.prototype.emit = emit;
+    await browser.close();
+    await harness.close();
+    await sandbox.close();
+  }
+  return { chromium: browser.version, runs, failures, scripts: harness.scripts };
+}

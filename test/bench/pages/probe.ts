@@ -1,0 +1,134 @@
+/**
+ * The bench's probe: a classic script at the top of every bench page, before the library. It records, in the
+ * page's own clock, when the button became clickable, the click, the end (success or error) and every long task.
+ * `data-delay` (from BENCH_INJECT_DELAY_MS) adds a busy wait at start-up and in the click, to show that a broken
+ * budget shows in the figures; the shipped bundle has no such hook.
+ */
+interface Bench {
+  variant: string;
+  lib: string;
+  clickable?: number;
+  clickAt?: number;
+  endAt?: number;
+  error?: string;
+  longtasks: { start: number; duration: number }[];
+  /** Each window.open call: the browser's cost of opening a window, not ours. */
+  opens: { start: number; duration: number }[];
+  ready: Promise<void>;
+  done: Promise<void>;
+  markClickable(): void;
+  markSuccess(): void;
+  markError(message: string): void;
+  click(): void;
+  results(): unknown;
+}
+
+export {};
+
+declare global {
+  interface Window {
+    __bench: Bench;
+  }
+}
+
+const script = document.currentScript as HTMLScriptElement;
+const variant = script.dataset.variant ?? '';
+const delay = Number(script.dataset.delay ?? 0);
+const busy = (ms: number) => {
+  const end = performance.now() + ms;
+  while (performance.now() < end);
+};
+let ready = () => {};
+let done = () => {};
+const bench: Bench = {
+  variant,
+  lib: script.dataset.lib ?? '',
+  longtasks: [],
+  opens: [],
+  ready: new Promise((resolve) => (ready = resolve)),
+  done: new Promise((resolve) => (done = resolve)),
+  markClickable() {
+    bench.clickable = performance.now();
+    ready();
+  },
+  markSuccess() {
+    bench.endAt = performance.timeOrigin + performance.now();
+    done();
+  },
+  markError(message) {
+    bench.error = message;
+    bench.endAt = performance.timeOrigin + performance.now();
+    done();
+  },
+  click() {
+    const host = document.querySelector('flinks-connect');
+    const button = host
+      ? host.shadowRoot?.querySelector<HTMLButtonElement>('[part~="button"]')
+      : document.querySelector<HTMLButtonElement>('#connect');
+    button?.click();
+  },
+  results() {
+    const lib = performance
+      .getEntriesByType('resource')
+      .find((entry) => new URL(entry.name).pathname === bench.lib) as PerformanceResourceTiming | undefined;
+    return {
+      timeOrigin: performance.timeOrigin,
+      clickable: bench.clickable,
+      scriptEnd: lib?.responseEnd,
+      clickAt: bench.clickAt,
+      endAt: bench.endAt,
+      error: bench.error,
+      // A long task's own share: its length less the window.open calls inside it.
+      longtasks: bench.longtasks.map(({ start, duration }) => ({
+        start,
+        duration:
+          duration -
+          bench.opens
+            .filter((open) => open.start >= start && open.start < start + duration)
+            .reduce((sum, open) => sum + open.duration, 0),
+      })),
+    };
+  },
+};
+window.__bench = bench;
+
+const open = window.open.bind(window);
+window.open = (...args) => {
+  const start = performance.now();
+  try {
+    return open(...args);
+  } finally {
+    bench.opens.push({ start, duration: performance.now() - start });
+  }
+};
+
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries())
+    bench.longtasks.push({ start: entry.startTime, duration: entry.duration });
+}).observe({ type: 'longtask', buffered: true });
+
+addEventListener(
+  'click',
+  (event) => {
+    bench.clickAt ??= performance.timeOrigin + event.timeStamp;
+    if (delay) busy(delay);
+  },
+  { capture: true },
+);
+
+if (variant === 'flinks') {
+  if (delay) {
+    const define = customElements.define.bind(customElements);
+    customElements.define = (name, element, options) => {
+      if (name === 'flinks-connect') busy(delay);
+      define(name, element, options);
+    };
+  }
+  void customElements
+    .whenDefined('flinks-connect')
+    .then(() => document.querySelector('flinks-connect')?.updateComplete)
+    .then(() => bench.markClickable());
+  document.addEventListener('flinks-success', () => bench.markSuccess());
+  document.addEventListener('flinks-error', (event) => bench.markError(JSON.stringify(event.detail)));
+  document.addEventListener('flinks-exit', (event) => bench.markError(JSON.stringify(event.detail)));
+}
