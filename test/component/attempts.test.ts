@@ -1,7 +1,7 @@
 // Attacks on the popup path (issue 10, finding 1): a callback is taken only by the attempt whose `state` it
 // carries, no other window is closed or answered, and an attempt that ends leaves no flow behind.
 import { expect } from '@esm-bundle/chai';
-import { sendKeys } from '@web/test-runner-commands';
+import { sendMouse } from '@web/test-runner-commands';
 import type { FlinksConnect } from '../../widget/index.ts';
 import {
   _axeViolations,
@@ -52,10 +52,17 @@ async function _start(el: FlinksConnect): Promise<string> {
   return new URL((await authorize).detail.url).searchParams.get('state') ?? '';
 }
 
-/** A real key press on `button`: a user activation, so Chromium lets the page open a real window. */
+/**
+ * A real mouse click on `button`: a user activation, so the browser lets the page open a real window. (A key
+ * press is not enough in Firefox, whose popup blocker only counts pointer and click events.)
+ */
 async function _press(button: HTMLElement | null | undefined): Promise<void> {
-  button?.focus();
-  await sendKeys({ press: 'Enter' });
+  button?.scrollIntoView({ block: 'center' });
+  const box = button?.getBoundingClientRect() ?? new DOMRect();
+  await sendMouse({
+    type: 'click',
+    position: [Math.round(box.x + box.width / 2), Math.round(box.y + box.height / 2)],
+  });
 }
 
 async function _until(check: () => boolean, what: string): Promise<void> {
