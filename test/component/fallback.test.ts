@@ -50,7 +50,9 @@ describe('<flinks-connect> when the popup is blocked', () => {
     }
   });
 
-  it('falls back the same way when the browser itself blocks the popup (frame sandboxed without allow-popups)', async () => {
+  it('falls back the same way when the browser itself blocks the popup (frame sandboxed without allow-popups)', async function () {
+    // A frame to load, paint and click (twice if a busy browser drops the first): more than the default 10 s under load.
+    this.timeout(30_000);
     const key = _key();
     const frame = document.createElement('iframe');
     frame.title = 'partner page';
