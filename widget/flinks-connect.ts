@@ -295,7 +295,9 @@ export class FlinksConnect extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (!this.hasUpdated || CONFIG_KEYS.some((key) => changed.has(key))) this.#prepare();
+    // The language goes to the bank as ui_locales: a new one needs a new prepared request.
+    const relang = (changed as Map<PropertyKey, unknown>).has('_lang');
+    if (!this.hasUpdated || relang || CONFIG_KEYS.some((key) => changed.has(key))) this.#prepare();
     if (changed.has('providersUrl')) this._providers = undefined;
   }
 
@@ -372,8 +374,13 @@ export class FlinksConnect extends LitElement {
   }
 
   // private handlers
+  /** The element's language: its `lang`, then `<html lang>`, then the browser's. Also sent as `ui_locales`. */
+  #lang(): string {
+    return resolveLang(this._lang ?? this.getAttribute('lang'));
+  }
+
   #t(): Strings {
-    return stringsFor(resolveLang(this._lang ?? this.getAttribute('lang')));
+    return stringsFor(this.#lang());
   }
 
   #flowStore(): FlowStore {
@@ -436,7 +443,7 @@ export class FlinksConnect extends LitElement {
         return; // reported on click, when someone is there to read it
       }
       if (!config.provider_id) return;
-      const promise = createAuthorizationRequest(config, { base: location.href });
+      const promise = createAuthorizationRequest(config, { base: location.href, uiLocales: this.#lang() });
       const prepared: Prepared = { provider_id: config.provider_id, promise };
       promise
         .then((request) => {
@@ -455,7 +462,10 @@ export class FlinksConnect extends LitElement {
     const prepared = this.#prepared;
     this.#prepared = undefined;
     if (prepared && prepared.provider_id === provider_id) return prepared.ready ?? prepared.promise;
-    return createAuthorizationRequest({ ...this.#config(), provider_id }, { base: location.href });
+    return createAuthorizationRequest(
+      { ...this.#config(), provider_id },
+      { base: location.href, uiLocales: this.#lang() },
+    );
   }
 
   #begin(): void {

@@ -22,11 +22,18 @@ export interface AuthorizationRequest {
 }
 
 /**
- * Builds the Flinks `/authorize` URL for a prepared flow.
+ * Builds the Flinks `/authorize` URL for a prepared flow. `ui_locales` (space-separated BCP 47 tags, e.g. `fr-CA`)
+ * asks the bank for its pages in the customer's language.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#AuthRequest (`ui_locales`)
  */
-export function buildAuthorizeUrl(authorize_url: string, flow: PendingFlow, code_challenge: string): URL {
+export function buildAuthorizeUrl(
+  authorize_url: string,
+  flow: PendingFlow,
+  code_challenge: string,
+  ui_locales?: string,
+): URL {
   const url = new URL(authorize_url);
   const params: Record<string, string> = {
     response_type: 'code',
@@ -39,19 +46,20 @@ export function buildAuthorizeUrl(authorize_url: string, flow: PendingFlow, code
     code_challenge,
     code_challenge_method: 'S256',
   };
+  if (ui_locales?.trim()) params.ui_locales = ui_locales.trim();
   for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   return url;
 }
 
 /**
  * Creates a PKCE authorization request: a fresh `code_verifier`, its S256 challenge, a `state`, a
- * `correlation_id`, and the `/authorize` URL. Keep `flow` until the callback; never send the verifier anywhere
- * but the exchange endpoint.
+ * `correlation_id`, and the `/authorize` URL (with `ui_locales` when `uiLocales` is given). Keep `flow` until the
+ * callback; never send the verifier anywhere but the exchange endpoint.
  * @see https://www.rfc-editor.org/rfc/rfc7636
  */
 export async function createAuthorizationRequest(
   config: ConnectConfig,
-  options: { now?: () => number; base?: string } = {},
+  options: { now?: () => number; base?: string; uiLocales?: string } = {},
 ): Promise<AuthorizationRequest> {
   const valid = validateConfig(config, options.base);
   if (!valid.provider_id) {
@@ -73,5 +81,5 @@ export async function createAuthorizationRequest(
   };
   if (valid.issuer) flow.issuer = valid.issuer;
   const code_challenge = await oauth.calculatePKCECodeChallenge(code_verifier);
-  return { url: buildAuthorizeUrl(valid.authorize_url, flow, code_challenge), flow };
+  return { url: buildAuthorizeUrl(valid.authorize_url, flow, code_challenge, options.uiLocales), flow };
 }

@@ -43,6 +43,19 @@ describe('<flinks-connect>', () => {
     expect(fr.shadowRoot?.querySelector('slot')?.textContent).to.equal('Connecter votre banque');
   });
 
+  it('asks the bank for its own language with ui_locales, following a change of lang', async () => {
+    const fr = await _mount(_config(_key(), { lang: 'fr-CA' }));
+    await _wait(50);
+    const first = await _startPopupFlow(fr);
+    expect(new URL(first.detail.url).searchParams.get('ui_locales')).to.equal('fr-CA');
+    fr.close();
+    fr.setAttribute('lang', 'en');
+    await fr.updateComplete;
+    await _wait(50);
+    const second = await _startPopupFlow(fr);
+    expect(new URL(second.detail.url).searchParams.get('ui_locales')).to.equal('en');
+  });
+
   it('uses slotted content as the button label', async () => {
     const el = await _mount(_config(_key()));
     el.textContent = 'Link my account';

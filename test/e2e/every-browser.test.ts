@@ -207,7 +207,7 @@ describe(`the widget against the sandbox in ${LABEL}`, () => {
     assert.equal(stack.demo.exchanges.length - before, 1);
   });
 
-  it('connects in French: the element in French, the bank switched to French, a French-speaking customer', async () => {
+  it('connects in French: the element in French opens the bank in French (ui_locales), a French-speaking customer', async () => {
     const { session, page } = await _open();
     await page.run(`document.querySelector('flinks-connect').setAttribute('lang', 'fr')`);
     const label = await page.until<string>(
@@ -217,9 +217,7 @@ describe(`the widget against the sandbox in ${LABEL}`, () => {
     assert.match(label, /banque/i);
     const before = stack.demo.exchanges.length;
     const bank = await _connectInPopup(page, session);
-    // The customer picks French on the bank's page (the sandbox also follows ui_locales and Accept-Language).
-    await bank.until(BY_TEXT, 'the bank sign-in', 15_000, 'a', 'Français');
-    await bank.click(BY_TEXT, 'a', 'Français');
+    // The element sends ui_locales=fr: the bank's sign-in page opens in French, with no click of the customer's.
     await bank.until(BY_TEXT, 'the French sign-in', 15_000, 'button', 'Se connecter');
     await bank.type(`return document.querySelector('input[name="username"]')`, 'bonjour');
     await bank.type(`return document.querySelector('input[name="password"]')`, 'toutlemonde');

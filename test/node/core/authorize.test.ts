@@ -46,6 +46,15 @@ describe('createAuthorizationRequest', () => {
     assert.ok(a.flow.code_verifier.length >= 43);
   });
 
+  it('asks the bank for the customer language with ui_locales, and sends none when not given', async () => {
+    const french = await createAuthorizationRequest(config, { uiLocales: 'fr-CA' });
+    assert.equal(french.url.searchParams.get('ui_locales'), 'fr-CA');
+    const plain = await createAuthorizationRequest(config);
+    assert.equal(plain.url.searchParams.has('ui_locales'), false);
+    const blank = await createAuthorizationRequest(config, { uiLocales: '  ' });
+    assert.equal(blank.url.searchParams.has('ui_locales'), false);
+  });
+
   it('keeps the query an authorize-url already has', async () => {
     const { url } = await createAuthorizationRequest({
       ...config,
