@@ -41,7 +41,57 @@ const TYPES: Record<string, string> = {
   '.js': 'text/javascript',
   '.css': 'text/css',
   '.map': 'application/json',
+  '.svg': 'image/svg+xml',
 };
+
+/** The page's own icon: without one, the browser's request for /favicon.ico is a 404 in the console. */
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#b3261e"/>' +
+  '<path d="M16 5l3 7 5-2-2 6 4 2-7 3 1 5-4-3-4 3 1-5-7-3 4-2-2-6 5 2z" fill="#fff"/></svg>';
+
+type Lang = 'en' | 'fr';
+
+/** The demo's text in English and French (narrow no-break space before the French colon). */
+const TEXT = {
+  en: {
+    title: 'Demo partner — connect your bank',
+    tagline: 'A demo partner site. Connect a bank through the local Flinks sandbox.',
+    variants: 'Demo variants',
+    popupBank: 'Popup, Flinks Capital',
+    popupPicker: 'Popup, choose a bank',
+    redirectBank: 'Redirect, Flinks Capital',
+    redirectPicker: 'Redirect, choose a bank',
+    other: 'Français',
+    caption: 'Connected accounts',
+    account: 'Account',
+    type: 'Type',
+    number: 'Number',
+    balance: 'Balance',
+    events: 'Events',
+  },
+  fr: {
+    title: 'Partenaire de démonstration — connectez votre banque',
+    tagline: 'Un site partenaire de démonstration. Connectez une banque au bac à sable Flinks local.',
+    variants: 'Variantes de la démo',
+    popupBank: 'Fenêtre, Flinks Capital',
+    popupPicker: 'Fenêtre, choisir une banque',
+    redirectBank: 'Redirection, Flinks Capital',
+    redirectPicker: 'Redirection, choisir une banque',
+    other: 'English',
+    caption: 'Comptes connectés',
+    account: 'Compte',
+    type: 'Type',
+    number: 'Numéro',
+    balance: 'Solde',
+    events: 'Événements',
+  },
+} as const;
+
+/** `?lang=fr|en`, else the browser's first language: the callback page of redirect mode has no query of ours. */
+function langOf(url: URL, req: IncomingMessage): Lang {
+  const asked = url.searchParams.get('lang') ?? req.headers['accept-language'] ?? '';
+  return /^fr\b/i.test(asked.trim()) ? 'fr' : 'en';
+}
 /** Every page of the demo runs under the strict CSP the widget promises to work with. */
 export const STRICT_CSP =
   "script-src 'self'; style-src 'self'; require-trusted-types-for 'script'; object-src 'none'";
@@ -57,6 +107,7 @@ function page(title: string, body: string, lang = 'en'): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/demo.css">
 <script type="module" src="/flinks-connect.js"></script>
 </head>
@@ -122,15 +173,25 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
 
   // The same page serves as the start page and, at the redirect-uri, as the callback page: in popup mode the
   // bundle there hands the callback to the opener and closes; in redirect mode the element there finishes.
-  const home = (mode: string, picker: boolean) =>
-    page(
-      'Demo partner — connect your bank',
+  const home = (mode: string, picker: boolean, lang: Lang) => {
+    const t = TEXT[lang];
+    const variant = (redirect: boolean, choose: boolean) =>
+      `/${redirect || choose ? '?' : ''}${[redirect && 'mode=redirect', choose && 'picker'].filter(Boolean).join('&')}`;
+    const withLang = (href: string, to: Lang) =>
+      escapeHtml(to === 'fr' ? `${href}${href.includes('?') ? '&' : '?'}lang=fr` : href);
+    const q = (redirect: boolean, choose: boolean) => withLang(variant(redirect, choose), lang);
+    const otherLang: Lang = lang === 'en' ? 'fr' : 'en';
+    const otherHref = withLang(variant(mode === 'redirect', picker), otherLang);
+    return page(
+      t.title,
       `<header>
-  <h1>Maple Budget</h1>
-  <p>A demo partner site. Connect a bank through the local Flinks sandbox.</p>
-  <nav aria-label="Demo variants">
-    <a href="/">Popup, Flinks Capital</a> · <a href="/?picker">Popup, choose a bank</a> ·
-    <a href="/?mode=redirect">Redirect, Flinks Capital</a> · <a href="/?mode=redirect&amp;picker">Redirect, choose a bank</a>
+  <p class="brand"><span class="logo" aria-hidden="true"></span>Maple Budget</p>
+  <h1>${escapeHtml(t.title)}</h1>
+  <p class="tagline">${escapeHtml(t.tagline)}</p>
+  <nav aria-label="${escapeHtml(t.variants)}">
+    <a href="${q(false, false)}">${t.popupBank}</a> <a href="${q(false, true)}">${t.popupPicker}</a>
+    <a href="${q(true, false)}">${t.redirectBank}</a> <a href="${q(true, true)}">${t.redirectPicker}</a>
+    <a href="${otherHref}" lang="${otherLang}" hreflang="${otherLang}">${t.other}</a>
   </nav>
 </header>
 <main>
@@ -139,14 +200,16 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   ></flinks-connect>
   <p id="status" role="status" aria-live="polite"></p>
   <table id="accounts" hidden>
-    <caption>Connected accounts</caption>
-    <thead><tr><th scope="col">Account</th><th scope="col">Type</th><th scope="col">Number</th><th scope="col">Balance</th></tr></thead>
+    <caption>${escapeHtml(t.caption)}</caption>
+    <thead><tr><th scope="col">${t.account}</th><th scope="col">${t.type}</th><th scope="col">${t.number}</th><th scope="col" class="amount">${t.balance}</th></tr></thead>
     <tbody></tbody>
   </table>
-  <details><summary>Events</summary><div id="log"></div></details>
+  <details><summary>${escapeHtml(t.events)}</summary><div id="log"></div></details>
 </main>
 <script type="module" src="/demo.js"></script>`,
+      lang,
     );
+  };
 
   server.on('request', async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', origin);
@@ -168,7 +231,11 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       }
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'Method not allowed');
       if (url.pathname === '/' || url.pathname === '/callback') {
-        const html = home(url.searchParams.get('mode') ?? 'popup', url.searchParams.has('picker'));
+        const html = home(
+          url.searchParams.get('mode') ?? 'popup',
+          url.searchParams.has('picker'),
+          langOf(url, req),
+        );
         return send(200, 'text/html; charset=utf-8', html);
       }
       if (url.pathname === '/api/flinks/providers') {
@@ -181,6 +248,8 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
           return send(500, 'text/plain', 'dist/widget/flinks-connect.js is missing: run `npm run build`.');
         return send(200, 'text/javascript', file);
       }
+      if (url.pathname === '/favicon.svg' || url.pathname === '/favicon.ico')
+        return send(200, 'image/svg+xml', FAVICON);
       if (url.pathname === '/demo.js' || url.pathname === '/demo.css') {
         const file = await readFile(join(root, 'test/demo/public', url.pathname));
         return send(200, TYPES[extname(url.pathname)] ?? 'text/plain', file);

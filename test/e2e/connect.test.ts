@@ -44,10 +44,10 @@ describe('connecting a bank on the demo partner site (popup mode)', () => {
     await _signInAndDecide(bank, 'Allow');
     await bank.waitForEvent('close', { timeout: 10_000 });
 
-    await page.getByText(/Connected: \d+ account\(s\) shared/).waitFor({ timeout: 15_000 });
+    await page.getByText(/Connected: \d+ accounts? shared/).waitFor({ timeout: 15_000 });
     const rows = page.locator('#accounts tbody tr');
     assert.ok((await rows.count()) >= 2, 'the sandbox customer has several accounts');
-    assert.match(((await rows.first().textContent()) ?? '').replace(/\s+/g, ' '), /\*{2,}\d{4}/);
+    assert.match(((await rows.first().textContent()) ?? '').replace(/\s+/g, ' '), /ending in •••• \d{4}/);
     assert.deepEqual(
       stack.demo.exchanges.slice(exchangesBefore).map((e) => e.status),
       [200],
@@ -102,5 +102,112 @@ describe('connecting a bank on the demo partner site (popup mode)', () => {
     assert.ok(bundle.length > 1000, 'the bundle was built');
     assert.ok(!bundle.includes(DEMO_CLIENT.client_secret));
     assert.doesNotMatch(bundle, /client_secret\s*[:=]/);
+  });
+});
+
+describe('the demo partner site on a 320 px phone, in English and French', () => {
+  let stack: _Stack;
+  let browser: Browser;
+
+  before(async () => {
+    stack = await _startStack();
+    browser = await _launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  /**
+   * Connects on a 320 px wide page and returns the page, the account names the bank's consent page listed, and
+   * every console error, page error and failed request (a missing favicon is one).
+   */
+  async function _connectOnPhone(lang: 'en' | 'fr') {
+    const context = await browser.newContext({
+      viewport: { width: 320, height: 640 },
+      locale: lang === 'fr' ? 'fr-CA' : 'en-CA',
+    });
+    const problems: string[] = [];
+    context.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+    });
+    context.on('weberror', (e) => problems.push(`page error: ${e.error().message}`));
+    context.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
+    });
+    const page = await context.newPage();
+    await page.goto(`${stack.demo.url}${lang === 'fr' ? '?lang=fr' : ''}`);
+    const [bank] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.getByRole('button', { name: /connect/i }).click(),
+    ]);
+    await bank.waitForLoadState('domcontentloaded');
+    const user =
+      lang === 'fr'
+        ? { username: 'bonjour', password: 'toutlemonde', signIn: 'Se connecter', allow: 'Autoriser' }
+        : { username: 'greatday', password: 'everyday', signIn: 'Sign in', allow: 'Allow' };
+    await bank.getByLabel(/username|nom d'utilisateur/i).fill(user.username);
+    await bank.getByLabel(/password|mot de passe/i).fill(user.password);
+    await bank.getByRole('button', { name: user.signIn }).click();
+    await bank.getByRole('button', { name: user.allow }).waitFor();
+    // "Everyday Chequing (****1234)": the name before the masked number.
+    const consented = (await bank.locator('fieldset label').allTextContents()).map((label) =>
+      label.replace(/\s*\([^)]*\)$/, ''),
+    );
+    await bank.getByRole('button', { name: user.allow }).click();
+    await bank.waitForEvent('close', { timeout: 10_000 });
+    await page.locator('#accounts tbody tr').first().waitFor({ timeout: 15_000 });
+    return { context, page, consented, problems };
+  }
+
+  async function _cells(page: Page, column: number): Promise<string[]> {
+    return page.locator(`#accounts tbody td:nth-child(${column})`).allTextContents();
+  }
+
+  for (const lang of ['en', 'fr'] as const) {
+    it(`fits 320 px without sideways scrolling and logs no error (${lang})`, async () => {
+      const { context, page, problems } = await _connectOnPhone(lang);
+      const widths = await page.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth,
+        client: document.documentElement.clientWidth,
+      }));
+      assert.ok(
+        widths.scroll <= widths.client,
+        `page ${widths.scroll} px wide in a ${widths.client} px window`,
+      );
+      assert.deepEqual(problems, []);
+      await context.close();
+    });
+  }
+
+  it('names each account as the bank’s consent page did, with its type and number for people (en-CA)', async () => {
+    const { context, page, consented } = await _connectOnPhone('en');
+    assert.equal(
+      await page.locator('#status').textContent(),
+      `Connected: ${consented.length} accounts shared.`,
+    );
+    assert.deepEqual(await _cells(page, 1), consented, 'the names the customer saw at the bank');
+    const types = await _cells(page, 2);
+    assert.ok(types.includes('Line of credit') && types.includes('Chequing'), types.join(', '));
+    for (const type of types) assert.doesNotMatch(type, /^[A-Z]+$/, 'no FDX enum shown');
+    for (const number of await _cells(page, 3)) assert.match(number, /^ending in •••• \d{4}$/);
+    for (const amount of await _cells(page, 4)) assert.match(amount, /^-?\$[\d,]+\.\d{2}$/);
+    await context.close();
+  });
+
+  it('shows the page, the types, the amounts and the plural in French (fr-CA)', async () => {
+    const { context, page, consented } = await _connectOnPhone('fr');
+    assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+    assert.equal(
+      await page.locator('#status').textContent(),
+      `Connecté\u202f: ${consented.length} comptes partagés.`,
+    );
+    assert.deepEqual(await _cells(page, 1), consented);
+    const types = await _cells(page, 2);
+    assert.ok(types.includes('Marge de crédit') && types.includes('Chèques'), types.join(', '));
+    for (const number of await _cells(page, 3)) assert.match(number, /^se terminant par •••• \d{4}$/);
+    // fr-CA: a no-break space groups thousands, a comma for decimals, the $ after.
+    for (const amount of await _cells(page, 4)) assert.match(amount, /^-?[\d\u00a0\u202f]+,\d{2}\u00a0\$$/);
+    await context.close();
   });
 });

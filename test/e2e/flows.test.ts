@@ -40,7 +40,7 @@ describe('the widget against the sandbox: every way a flow can go', () => {
       (url) => url.pathname.endsWith('/api/v1/authorize') || url.pathname.includes('/interaction/'),
     );
     await _signInAndDecide(page, 'Allow');
-    await page.getByText(/Connected: \d+ account\(s\) shared/).waitFor({ timeout: 15_000 });
+    await page.getByText(/Connected: \d+ accounts? shared/).waitFor({ timeout: 15_000 });
     const url = new URL(page.url());
     assert.equal(url.pathname, '/callback');
     assert.equal(url.searchParams.has('code'), false, 'code removed from the address bar');
@@ -74,7 +74,7 @@ describe('the widget against the sandbox: every way a flow can go', () => {
     );
     const [bank] = await Promise.all([page.waitForEvent('popup'), option.click()]);
     await _signInAndDecide(bank, 'Allow');
-    await page.getByText(/Connected: \d+ account\(s\) shared/).waitFor({ timeout: 15_000 });
+    await page.getByText(/Connected: \d+ accounts? shared/).waitFor({ timeout: 15_000 });
     const log = (await page.locator('#log').textContent()) ?? '';
     assert.match(log, /flinks-select-provider .*"provider_id":"1002"/);
     assert.match(log, /flinks-success .*"provider_id":"1002"/);

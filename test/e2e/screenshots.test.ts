@@ -1,7 +1,8 @@
 /**
  * Visual regression of `<flinks-connect>`: each state the customer sees (idle button, bank picker, exchange
  * failure with its retry, connected), in English and French, light and dark, compared pixel by pixel
- * (pixelmatch) with the PNG baselines in test/e2e/__screenshots__/.
+ * (pixelmatch) with the PNG baselines in test/e2e/__screenshots__/. Also the sandbox's bank pages (bank-*.png):
+ * the sign-in page after a wrong password and the consent page, on a phone.
  *
  * Run after a build:  npm run build:widget && node --import tsx --test test/e2e/screenshots.test.ts
  * A mismatch writes <name>.actual.png and <name>.diff.png under test-results/screenshots/ and names them.
@@ -18,6 +19,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { _authorizeUrl, RECIPIENT } from '../node/sandbox/_sandbox.ts';
+import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 import { _launchChromium } from './_browser.ts';
 import {
   _compare,
@@ -165,5 +168,70 @@ describe('<flinks-connect> looks as in its baselines (en/fr, light/dark)', () =>
         /No baseline .*a missing baseline is a failure/,
       );
     });
+  });
+});
+
+/**
+ * The sandbox's bank pages, the first bank a partner's team sees: the sign-in page after a wrong password (the
+ * username kept, the error shown) and the consent page, in English and French, light and dark, on a phone.
+ */
+describe('the sandbox bank pages look as in their baselines (en/fr, light/dark, phone)', () => {
+  let sb: Sandbox;
+  let browser: Browser;
+
+  before(async () => {
+    sb = await startSandbox({ clients: [RECIPIENT], asOf: '2026-11-01' });
+    browser = await _launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    await sb?.close();
+  });
+
+  const users = {
+    en: { username: 'greatday', password: 'everyday', signIn: 'Sign in', allow: 'Allow' },
+    fr: { username: 'bonjour', password: 'toutlemonde', signIn: 'Se connecter', allow: 'Autoriser' },
+  };
+
+  describe('each page, in each language and colour scheme', { concurrency: 2 }, () => {
+    for (const lang of ['en', 'fr'] as const) {
+      for (const scheme of ['light', 'dark'] as const) {
+        it(`shows the sign-in error and the consent page (${lang}, ${scheme}) as in bank-*-${lang}-${scheme}.png`, async () => {
+          const user = users[lang];
+          const context = await browser.newContext({
+            viewport: { width: 390, height: 640 },
+            deviceScaleFactor: 1,
+            locale: lang === 'fr' ? 'fr-CA' : 'en-CA',
+            colorScheme: scheme,
+            reducedMotion: 'reduce',
+          });
+          try {
+            const page = await context.newPage();
+            await page.goto(_authorizeUrl(sb, { state: 'shot', ui_locales: lang }).href);
+            await page.getByLabel(/username|nom d'utilisateur/i).fill(user.username);
+            await page.getByLabel(/password|mot de passe/i).fill('wrong');
+            await page.getByRole('button', { name: user.signIn }).click();
+            await page.getByRole('alert').waitFor();
+            await page.mouse.move(0, 0);
+            await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+            _matchBaseline(
+              `bank-sign-in-error-${lang}-${scheme}`,
+              await page.screenshot({ animations: 'disabled', caret: 'hide', scale: 'css' }),
+            );
+            await page.getByLabel(/password|mot de passe/i).fill(user.password);
+            await page.getByRole('button', { name: user.signIn }).click();
+            await page.getByRole('button', { name: user.allow }).waitFor();
+            await page.mouse.move(0, 0);
+            await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+            _matchBaseline(
+              `bank-consent-${lang}-${scheme}`,
+              await page.screenshot({ fullPage: true, animations: 'disabled', caret: 'hide', scale: 'css' }),
+            );
+          } finally {
+            await context.close();
+          }
+        });
+      }
+    }
   });
 });

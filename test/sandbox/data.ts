@@ -147,7 +147,7 @@ export const TEST_USERS: readonly TestUser[] = [
     description: 'asks a security question after the password; the answer is "flinks"',
     mfa: {
       question: 'What is the name of your first bank?',
-      question_fr: 'Quel est le nom de votre première banque?',
+      question_fr: 'Quel est le nom de votre première banque\u202f?',
       answer: 'flinks',
     },
     locale: 'en',

@@ -40,12 +40,23 @@ export function createInteractions({ provider, state, seed, asOf, parseLang }: D
   /** Interactions waiting for the answer to a security question: uid → username. */
   const pendingMfa = new Map<string, string>();
 
-  const langOf = (req: IncomingMessage, url: URL, params: Record<string, string | undefined>): Lang =>
-    parseLang(url.searchParams.get('lang')) ??
+  /**
+   * The language the customer picked with the switcher. oidc-provider starts a new interaction (a new uid, no
+   * `?lang`) after sign-in, so without this the consent page fell back to the /authorize language.
+   */
+  const chosenLang = (req: IncomingMessage): Lang | undefined =>
+    parseLang(/(?:^|;\s*)sandbox_lang=(en|fr)(?:;|$)/.exec(req.headers.cookie ?? '')?.[1]);
+
+  /** The language the pages would have without `?lang` in their address. */
+  const inheritedLang = (req: IncomingMessage, params: Record<string, string | undefined>): Lang =>
+    chosenLang(req) ??
     parseLang(params.lang) ??
     parseLang(params.ui_locales) ??
     parseLang(req.headers['accept-language']) ??
     'en';
+
+  const langOf = (req: IncomingMessage, url: URL, params: Record<string, string | undefined>): Lang =>
+    parseLang(url.searchParams.get('lang')) ?? inheritedLang(req, params);
 
   const switchHref = (uid: string, lang: Lang) => `/interaction/${uid}?lang=${lang === 'en' ? 'fr' : 'en'}`;
 
@@ -89,12 +100,18 @@ export function createInteractions({ provider, state, seed, asOf, parseLang }: D
     uid: string,
     error?: string,
     status = 200,
+    username?: string,
   ) {
     const interaction = await details(req, res);
     if (interaction.uid !== uid)
       throw new HttpError(400, { error: 'invalid_request', error_description: 'interaction mismatch' });
     const { params } = interaction;
     const lang = langOf(req, url, params);
+    const explicit = parseLang(url.searchParams.get('lang'));
+    // The customer switched language: remembered for this browser session, as a bank's site would, and only
+    // for the bank's own pages.
+    if (explicit && explicit !== inheritedLang(req, params))
+      res.setHeader('set-cookie', `sandbox_lang=${explicit}; Path=/interaction; HttpOnly; SameSite=Lax`);
     const bank = bankOf(params);
     if (interaction.prompt.name === 'login') {
       const mfaUser = pendingMfa.get(uid);
@@ -122,6 +139,7 @@ export function createInteractions({ provider, state, seed, asOf, parseLang }: D
           action: `/interaction/${uid}/login?lang=${lang}`,
           switchHref: switchHref(uid, lang),
           error,
+          username,
         }),
       );
     }
@@ -186,7 +204,9 @@ export function createInteractions({ provider, state, seed, asOf, parseLang }: D
         403,
       );
     }
-    if (!user || user.password !== password) return showPage(req, res, url, uid, t.badCredentials, 401);
+    // A mistyped password should not cost the customer their username too.
+    if (!user || user.password !== password)
+      return showPage(req, res, url, uid, t.badCredentials, 401, username);
     if (user.mfa) {
       pendingMfa.set(uid, user.username);
       return showPage(req, res, url, uid);

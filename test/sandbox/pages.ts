@@ -54,13 +54,13 @@ const T = {
     password: 'Mot de passe',
     signIn: 'Se connecter',
     sandboxNote:
-      'Bac à sable Flinks : utilisez un utilisateur de test documenté, p. ex. greatday / everyday.',
+      'Bac à sable Flinks\u202f: utilisez un utilisateur de test documenté, p. ex. greatday / everyday.',
     badCredentials: 'Le nom d’utilisateur ou le mot de passe est incorrect.',
     mfaTitle: 'Question de sécurité',
     answer: 'Réponse',
     continue: 'Continuer',
     badAnswer: 'Cette réponse est incorrecte.',
-    consentTitle: (client: string) => `Partager vos données avec ${client}?`,
+    consentTitle: (client: string) => `Partager vos données avec ${client}\u202f?`,
     consentIntro: (client: string, bank: string) =>
       `${client} demande à ${bank} les renseignements suivants. Vous pouvez choisir les comptes partagés.`,
     clusters: 'Renseignements demandés',
@@ -85,24 +85,48 @@ export function escapeHtml(value: unknown): string {
   );
 }
 
+/**
+ * One type scale (h1 > h2 > body > note), the system font on every control (buttons and inputs do not inherit
+ * it by default), and a dark palette under prefers-color-scheme: the `color-scheme` meta in the head lets the
+ * browser paint a dark canvas before the CSS is read, so dark-mode customers see no white flash.
+ */
 const CSS = `
-  :root { color-scheme: light; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
-  body { margin: 0; background: #f3f5f8; color: #1b2330; }
-  header { background: #0b3d91; color: #fff; padding: 0.75rem 1.5rem; display: flex; justify-content: space-between; align-items: center; }
-  header a { color: #fff; }
-  main { max-width: 32rem; margin: 2rem auto; background: #fff; padding: 1.5rem 2rem; border-radius: 8px; box-shadow: 0 1px 4px rgb(0 0 0 / 0.15); }
-  h1 { font-size: 1.4rem; margin-top: 0; }
+  :root {
+    color-scheme: light dark;
+    font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+    font-size: 100%;
+    line-height: 1.5;
+    --bg: #f3f5f8; --fg: #1b2330; --card: #fff; --muted: #4b5563; --brand: #0b3d91; --on-brand: #fff;
+    --line: #c7ccd4; --field: #6b7280; --error: #a4161a; --focus: #b45309;
+  }
+  @media (prefers-color-scheme: dark) {
+    :root {
+      --bg: #0f141b; --fg: #e6e9ef; --card: #1a212c; --muted: #aab2bf; --brand: #8db4ff; --on-brand: #0b1426;
+      --line: #3a4454; --field: #8a94a6; --error: #ff8a8a; --focus: #f5a623;
+    }
+    header { background: #0b2a63; }
+  }
+  body { margin: 0; background: var(--bg); color: var(--fg); }
+  header { background: #0b3d91; color: #fff; padding: 0.75rem 1.5rem; display: flex; justify-content: space-between; align-items: center; font-weight: 600; }
+  header a { color: #fff; font-weight: 400; }
+  main { max-width: 32rem; margin: 2rem auto; background: var(--card); padding: 1.5rem 2rem; border-radius: 8px; box-shadow: 0 1px 4px rgb(0 0 0 / 0.15); }
+  @media (max-width: 36rem) { main { margin: 0; border-radius: 0; padding: 1.25rem 1rem; box-shadow: none; } }
+  h1 { font-size: 1.5rem; line-height: 1.25; margin: 0 0 0.75rem; }
+  h2 { font-size: 1.125rem; line-height: 1.3; margin: 1.5rem 0 0.5rem; }
+  button, input, select, textarea { font: inherit; }
   label { display: block; font-weight: 600; margin: 1rem 0 0.25rem; }
-  input[type=text], input[type=password] { width: 100%; box-sizing: border-box; padding: 0.5rem; font-size: 1rem; border: 1px solid #6b7280; border-radius: 4px; }
-  fieldset { border: 1px solid #c7ccd4; border-radius: 6px; margin: 1rem 0; }
+  input[type=text], input[type=password] { width: 100%; box-sizing: border-box; padding: 0.5rem; background: var(--card); color: var(--fg); border: 1px solid var(--field); border-radius: 4px; }
+  fieldset { border: 1px solid var(--line); border-radius: 6px; margin: 1rem 0; }
+  legend { font-weight: 600; padding: 0 0.25rem; }
   fieldset label { display: inline; font-weight: 400; margin: 0; }
   fieldset div { margin: 0.4rem 0; }
-  button { font-size: 1rem; padding: 0.6rem 1.2rem; border-radius: 4px; border: 2px solid #0b3d91; margin: 1rem 0.5rem 0 0; cursor: pointer; }
-  button.primary { background: #0b3d91; color: #fff; }
-  button.secondary { background: #fff; color: #0b3d91; }
-  button:focus-visible, input:focus-visible, a:focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }
-  .error { color: #a4161a; font-weight: 600; }
-  .note { color: #4b5563; font-size: 0.9rem; }
+  button { padding: 0.6rem 1.2rem; border-radius: 4px; border: 2px solid var(--brand); margin: 1rem 0.5rem 0 0; cursor: pointer; font-weight: 600; }
+  button.primary { background: var(--brand); color: var(--on-brand); }
+  button.secondary { background: transparent; color: var(--brand); }
+  button:focus-visible, input:focus-visible, a:focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
+  header a:focus-visible { outline-color: #f5a623; }
+  .error { color: var(--error); font-weight: 600; }
+  .note { color: var(--muted); font-size: 0.875rem; }
 `;
 
 function layout(lang: Lang, title: string, bank: string, body: string, switchHref?: string): string {
@@ -115,6 +139,7 @@ function layout(lang: Lang, title: string, bank: string, body: string, switchHre
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
 <title>${escapeHtml(title)} — ${escapeHtml(bank)}</title>
 <style>${CSS}</style>
 </head>

@@ -39,9 +39,9 @@ describe('sandbox bank pages in a browser', () => {
     await sb?.close();
   });
 
-  async function _open(locale: string) {
+  async function _open(locale: string, colorScheme: 'light' | 'dark' = 'light') {
     // bypassCSP only so axe can be injected: the pages themselves run no script.
-    const context = await browser.newContext({ locale, bypassCSP: true });
+    const context = await browser.newContext({ locale, colorScheme, bypassCSP: true });
     await context.route(`${new URL(REDIRECT_URI).origin}/**`, (route) =>
       route.fulfill({
         status: 200,
@@ -60,7 +60,6 @@ describe('sandbox bank pages in a browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').waitFor();
     assert.deepEqual(await _axe(page), [], 'sign-in page (showing an error)');
-    await page.getByLabel('Username').fill('mfa');
     await page.getByLabel('Password').fill('everyday');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByLabel('What is the name of your first bank?').fill('flinks');
@@ -89,6 +88,73 @@ describe('sandbox bank pages in a browser', () => {
     await page.getByRole('button', { name: 'Refuser' }).click();
     await page.waitForURL(/localhost:8080\/callback/);
     assert.equal(new URL(page.url()).searchParams.get('error'), 'access_denied');
+    await context.close();
+  });
+
+  it('sets the consent page in one type scale and the system font, buttons included', async () => {
+    const { context, page } = await _open('en-CA');
+    await page.goto(_authorizeUrl(sb, { state: 'type' }).href);
+    await page.getByLabel('Username').fill('greatday');
+    await page.getByLabel('Password').fill('everyday');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    const size = async (selector: string) =>
+      Number.parseFloat(
+        await page
+          .locator(selector)
+          .first()
+          .evaluate((e) => getComputedStyle(e).fontSize),
+      );
+    const style = {
+      h1: await size('h1'),
+      h2: await size('h2'),
+      p: await size('main p'),
+      body: await page.locator('body').evaluate((e) => getComputedStyle(e).fontFamily),
+      buttons: await page
+        .locator('button, input')
+        .evaluateAll((all) => all.map((e) => getComputedStyle(e).fontFamily)),
+    };
+    assert.ok(style.h1 > style.h2 && style.h2 > style.p, JSON.stringify(style));
+    assert.match(style.body, /^system-ui/);
+    assert.ok(style.buttons.length >= 3);
+    for (const family of style.buttons) assert.equal(family, style.body);
+    await context.close();
+  });
+
+  it('turns dark for a dark-mode browser from the first paint, and still passes axe', async () => {
+    const { context, page } = await _open('en-CA', 'dark');
+    await page.goto(_authorizeUrl(sb, { state: 'dark' }).href);
+    const colours = await page.evaluate(() => ({
+      meta: document.querySelector('meta[name="color-scheme"]')?.getAttribute('content'),
+      metaBeforeStyle:
+        (document
+          .querySelector('meta[name="color-scheme"]')
+          ?.compareDocumentPosition(document.querySelector('style') as Node) ?? 0) &
+        Node.DOCUMENT_POSITION_FOLLOWING,
+      body: getComputedStyle(document.body).backgroundColor,
+      main: getComputedStyle(document.querySelector('main') as Element).backgroundColor,
+      input: getComputedStyle(document.querySelector('input') as Element).backgroundColor,
+    }));
+    assert.equal(colours.meta, 'light dark');
+    assert.ok(colours.metaBeforeStyle, 'the browser knows the page is dark before reading its CSS');
+    const luminance = (rgb: string) => {
+      const [r = 0, g = 0, b = 0] = (rgb.match(/\d+/g) ?? []).map(Number);
+      return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+    };
+    for (const [part, rgb] of Object.entries(colours).filter(([k]) => !k.startsWith('meta')))
+      assert.ok(luminance(String(rgb)) < 0.2, `${part} is dark: ${rgb}`);
+    await page.getByLabel('Username').fill('mfa');
+    await page.getByLabel('Password').fill('wrong');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    assert.equal(await page.getByLabel('Username').inputValue(), 'mfa', 'the username is kept');
+    assert.deepEqual(await _axe(page), [], 'dark sign-in page (showing an error)');
+    await page.getByLabel('Password').fill('everyday');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('What is the name of your first bank?').fill('flinks');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    assert.deepEqual(await _axe(page), [], 'dark consent page');
     await context.close();
   });
 

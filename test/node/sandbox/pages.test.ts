@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { TEST_USERS } from '../../sandbox/data.ts';
 import { DriveError, driveAuthorize } from '../../sandbox/drive.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
+import { strings } from '../../sandbox/pages.ts';
 import { _authorizeUrl, _connect, _fdx, _withSandbox, REDIRECT_URI } from './_sandbox.ts';
 
 /** Runs the flow (denying at the end) and returns the pages the sandbox showed on the way. */
@@ -63,6 +65,19 @@ describe('sandbox sign-in test users', { concurrency: true }, () => {
         }),
         (e: unknown) => e instanceof DriveError && e.status === 403 && /locked/.test(e.message),
       );
+    }));
+
+  it('keeps the username on the sign-in page after a wrong password', () =>
+    _withSandbox(async (sb) => {
+      const error = await driveAuthorize(_authorizeUrl(sb).href, {
+        username: 'greatday',
+        password: 'wrong',
+        decision: 'allow',
+      }).catch((e: unknown) => e);
+      assert.ok(error instanceof DriveError && error.status === 401, String(error));
+      assert.match(error.page, /<input type="text" id="username" name="username"[^>]*value="greatday"/);
+      assert.match(error.page, /<input type="password" id="password" name="password"[^>]*required>/);
+      assert.doesNotMatch(error.page, /value="wrong"/, 'the password is never sent back');
     }));
 
   it('refuses an unknown user', () =>
@@ -175,11 +190,51 @@ describe('sandbox pages in French', { concurrency: true }, () => {
       for (const param of [{ lang: 'fr' }, { ui_locales: 'fr-CA' }]) {
         const { html } = await _consentPage(sb, _authorizeUrl(sb, param), { 'accept-language': 'en' });
         assert.match(html, /<html lang="fr">/, JSON.stringify(param));
-        assert.match(html, /<h1>Partager vos données avec Test Budget App\?<\/h1>/);
+        assert.match(html, /<h1>Partager vos données avec Test Budget App\u202f\?<\/h1>/);
         assert.match(html, />Autoriser<\/button>/);
         assert.match(html, />Refuser<\/button>/);
       }
     }));
+
+  it('keeps French on the consent page when the customer switched to French on the sign-in page', () =>
+    _withSandbox(async (sb) => {
+      const pages: string[] = [];
+      let switched = false;
+      // Follows the sign-in page's language link (a GET of the same interaction with ?lang=fr), as a click would.
+      const clickFrench: typeof fetch = (input, init) => {
+        const url = new URL(String(input));
+        if (!switched && /^\/interaction\/[\w-]+$/.test(url.pathname)) {
+          switched = true;
+          url.searchParams.set('lang', 'fr');
+        }
+        return fetch(url, init);
+      };
+      await driveAuthorize(_authorizeUrl(sb).href, {
+        username: 'greatday',
+        password: 'everyday',
+        decision: 'deny',
+        acceptLanguage: 'en',
+        fetch: clickFrench,
+        onPage: (p) => pages.push(p.html),
+      });
+      assert.equal(pages.length, 2);
+      assert.match(pages[0] as string, /<h1>Connexion à Flinks Capital<\/h1>/);
+      assert.match(pages[1] as string, /<html lang="fr">/, 'the consent page after sign-in');
+      assert.match(pages[1] as string, />Autoriser<\/button>/);
+    }));
+
+  it('puts a narrow no-break space before ? ! : ; in every French string', () => {
+    const t = strings('fr');
+    const texts = [
+      ...Object.values(t).map((v) => (typeof v === 'function' ? v('Test Budget App', 'Flinks Capital') : v)),
+      ...TEST_USERS.flatMap((u) => [u.mfa?.question_fr, u.failure?.message_fr]).filter(
+        (v) => v !== undefined,
+      ),
+    ];
+    assert.ok(texts.length > 20);
+    for (const text of texts) assert.doesNotMatch(text, /(?:^|[^\u202f])[?!:;]/, text);
+    assert.match(t.consentTitle('X'), /X\u202f\?$/);
+  });
 
   it('runs the whole flow in French', () =>
     _withSandbox(async (sb) => {
