@@ -997,7 +997,10 @@ ${
     const busy = state === 'exchanging';
     return html`<button part="button" ?disabled=${busy} aria-busy=${busy} @click=${this.open}><slot>${t.connect}</slot></button>
 <div class="row"><div part="status" role="status">${this.#status(t)}</div>${
-      state === 'error' ? html`<button part="retry" @click=${this.open}>${t.retry}</button>` : nothing
+      // A bad configuration cannot work on a retry: its message is for the partner's console, not the customer.
+      state === 'error' && this._code !== ErrorCode.INVALID_CONFIG
+        ? html`<button part="retry" @click=${this.open}>${t.retry}</button>`
+        : nothing
     }${
       state === 'authorizing' && this.#attempt?.mode === 'popup'
         ? html`${this.#attempt.stalled ? html`<button part="reopen" @click=${this.#reopen}>${t.reopen}</button>` : nothing}<button part="cancel" @click=${this.close}>${t.cancel}</button>`
