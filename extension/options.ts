@@ -20,6 +20,7 @@ const HINTS: Record<SettingsField, string> = {
   exchange_url: 'hintExchangeUrl',
   scope: 'hintScope',
   issuer: 'hintIssuer',
+  provider_id: 'hintProviderId',
   providers_url: 'hintProvidersUrl',
 };
 

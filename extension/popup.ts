@@ -54,6 +54,7 @@ function configure(state: PopupState): void {
     'authorize-url': state.settings.authorize_url,
     'redirect-uri': browser.identity.getRedirectURL(),
     scope: state.settings.scope,
+    'provider-id': state.settings.provider_id,
     'providers-url': state.settings.providers_url,
     issuer: state.settings.issuer,
     lang,

@@ -8,6 +8,8 @@ export interface Settings {
   exchange_url: string;
   scope: string;
   issuer: string;
+  /** Skip the picker: one click goes straight to this bank (no providers endpoint needed). */
+  provider_id: string;
   providers_url: string;
 }
 
@@ -21,6 +23,7 @@ export const SETTINGS_FIELDS: readonly SettingsField[] = [
   'exchange_url',
   'scope',
   'issuer',
+  'provider_id',
   'providers_url',
 ];
 
@@ -31,6 +34,7 @@ export const ENV_NAMES: Record<SettingsField, string> = {
   exchange_url: 'FLINKS_EXCHANGE_URL',
   scope: 'FLINKS_SCOPE',
   issuer: 'FLINKS_ISSUER',
+  provider_id: 'FLINKS_PROVIDER_ID',
   providers_url: 'FLINKS_PROVIDERS_URL',
 };
 
@@ -87,6 +91,9 @@ export function validateSettings(settings: Settings, redirect_uri: string): Sett
     const message = checkUrl(settings[field], required);
     if (message) errors[field] = message;
   }
+  if (settings.provider_id && !/^\d{1,12}$/.test(settings.provider_id)) {
+    errors.provider_id = t('errorProviderId', settings.provider_id);
+  }
   if (settings.scope) {
     const scopes = settings.scope.split(/\s+/);
     const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
@@ -100,6 +107,7 @@ export function validateSettings(settings: Settings, redirect_uri: string): Sett
         authorize_url: settings.authorize_url,
         redirect_uri,
         scope: settings.scope || undefined,
+        provider_id: settings.provider_id || undefined,
         issuer: settings.issuer || undefined,
       });
     } catch (error) {

@@ -31,6 +31,7 @@ export interface BuildSettings {
   exchange_url: string;
   scope: string;
   issuer: string;
+  provider_id: string;
   providers_url: string;
 }
 
@@ -43,6 +44,7 @@ const ENV: Record<keyof BuildSettings, string> = {
   exchange_url: 'FLINKS_EXCHANGE_URL',
   scope: 'FLINKS_SCOPE',
   issuer: 'FLINKS_ISSUER',
+  provider_id: 'FLINKS_PROVIDER_ID',
   providers_url: 'FLINKS_PROVIDERS_URL',
 };
 
@@ -73,6 +75,9 @@ export function readBuildSettings(env: Record<string, string | undefined>): Buil
     if (url.protocol !== 'https:' && !isLoopback(url)) {
       problems.push(`${ENV[field]}="${value}" must use https (plain http only on localhost/127.0.0.1).`);
     }
+  }
+  if (settings.provider_id && !/^\d{1,12}$/.test(settings.provider_id)) {
+    problems.push(`FLINKS_PROVIDER_ID="${settings.provider_id}" must be a Flinks provider id, e.g. 1000.`);
   }
   if (settings.scope) {
     const unknown = settings.scope.split(/\s+/).filter((s) => !(SCOPES as readonly string[]).includes(s));
@@ -258,6 +263,12 @@ export function extensionConfig(browser: ExtensionBrowser, options: ExtensionBui
   if (missing.length) {
     console.warn(
       `extension (${browser}): ${missing.join(', ')} not set; the build asks for them on its options page.`,
+    );
+  }
+  if (!settings.provider_id && !settings.providers_url) {
+    console.warn(
+      `extension (${browser}): neither FLINKS_PROVIDER_ID (one bank, no server needed) nor FLINKS_PROVIDERS_URL ` +
+        '(a bank picker) is set; the connect button fails until one is set here or on the options page.',
     );
   }
   const outDir = resolve(ROOT, options.outDir ?? `dist/extension/${browser}`);

@@ -47,9 +47,19 @@ export interface FlowDriver {
 export type ConnectState = 'idle' | 'choosing' | 'authorizing' | 'exchanging' | 'connected' | 'error';
 
 /** Event details as the element sends them: the bank's `error`/`error_description` ride along on errors too. */
-export interface FlinksEventDetails extends Omit<EventDetails, 'flinks-error'> {
+export interface FlinksEventDetails extends Omit<EventDetails, 'flinks-error' | 'flinks-event'> {
   'flinks-error': EventDetails['flinks-error'] & { error?: string; error_description?: string };
+  /** Also `name: 'flinks-stalled'`, sent on this event only: see {@link StalledReason}. */
+  'flinks-event': Omit<EventDetails['flinks-event'], 'name'> & {
+    name: EventDetails['flinks-event']['name'] | 'flinks-stalled';
+  };
 }
+
+/**
+ * Why an attempt stalled: its window's handle read closed within `timings.severed` of loading the bank (closed
+ * at once, or severed by Cross-Origin-Opener-Policy), or no callback came within `timings.stalled`.
+ */
+export type StalledReason = 'window_lost' | 'no_callback';
 type Name = Exclude<keyof FlinksEventDetails, 'flinks-event'>;
 type Extra<N extends Name> = Omit<FlinksEventDetails[N], keyof BaseDetail>;
 
@@ -106,6 +116,8 @@ interface Attempt {
   state?: string;
   popup?: Window | null;
   navigated_at?: number;
+  /** Set when the bank's window is lost or its page never sent the customer back: reopen or cancel is offered. */
+  stalled?: boolean;
   abort: AbortController;
 }
 
@@ -139,6 +151,7 @@ let resumedOnce = false;
  * @csspart status - The live status line (progress, success, errors).
  * @csspart retry - The retry button shown after an error.
  * @csspart cancel - The cancel button shown while the bank's window is open.
+ * @csspart reopen - The button that reopens the bank's window, shown when the attempt stalled.
  * @csspart picker - The bank picker panel.
  * @csspart item - One bank in the picker's list.
  *
@@ -184,7 +197,7 @@ export class FlinksConnect extends LitElement {
   };
 
   /** Timings of the popup watch, in ms (tests shorten them). */
-  static timings = { poll: 500, severed: 3000, grace: 1500 };
+  static timings = { poll: 500, severed: 3000, grace: 1500, stalled: 60_000 };
 
   // private state
   declare private _lang: string | undefined;
@@ -664,17 +677,27 @@ export class FlinksConnect extends LitElement {
    */
   #startWatch(attempt: Attempt): void {
     this.#stopWatch();
-    const { poll, severed, grace } = FlinksConnect.timings;
+    const { poll, severed, grace, stalled } = FlinksConnect.timings;
     this.#watch = setInterval(() => {
       const popup = attempt.popup;
       if (this.#attempt !== attempt || this._state !== 'authorizing' || !popup) {
         this.#stopWatch();
         return;
       }
-      if (!popup.closed) return;
+      const age = Date.now() - (attempt.navigated_at ?? 0);
+      // Still open, but no callback yet: the bank may be showing its own error page (unknown client id,
+      // unregistered redirect URI, bank down), which never sends the customer back.
+      if (!popup.closed) {
+        if (age >= stalled) this.#stall(attempt, 'no_callback');
+        return;
+      }
       this.#stopWatch();
-      // Closed this soon: severed by COOP, not closed by the customer. The channel stays the way back.
-      if (Date.now() - (attempt.navigated_at ?? 0) < severed) return;
+      // Closed this soon: severed by COOP, or closed at once. The channel stays the way back, and the customer
+      // is offered to reopen the bank's window or cancel.
+      if (age < severed) {
+        this.#stall(attempt, 'window_lost');
+        return;
+      }
       setTimeout(() => {
         if (this.#attempt !== attempt || this._state !== 'authorizing') return;
         this.#endAttempt();
@@ -682,6 +705,24 @@ export class FlinksConnect extends LitElement {
       }, grace);
     }, poll);
   }
+
+  /** Offers the customer a way on (reopen, cancel) and tells the partner, once per attempt. */
+  #stall(attempt: Attempt, reason: StalledReason): void {
+    if (attempt.stalled) return;
+    attempt.stalled = true;
+    this.requestUpdate();
+    this.#analytics({ ...baseDetail(attempt.session_id), name: 'flinks-stalled', reason });
+  }
+
+  /** Ends the stalled attempt (closing its window) as `closed`, and starts another at the same bank. */
+  #reopen = (): void => {
+    const attempt = this.#attempt;
+    if (!attempt) return;
+    this.#endAttempt();
+    this.#exit({ reason: 'closed' });
+    this.#begin();
+    this.#authorize(attempt.provider_id);
+  };
 
   #stopWatch(): void {
     if (this.#watch !== undefined) clearInterval(this.#watch);
@@ -905,6 +946,10 @@ export class FlinksConnect extends LitElement {
     delete event.state;
     // And the authorize URL's state parameter (URLSearchParams.set left exactly one).
     if (name === 'flinks-authorize') event.url = (event.url as string).replace(/[?&]state=[^&]*/, '');
+    this.#analytics(event);
+  }
+
+  #analytics(event: FlinksEventDetails['flinks-event']): void {
     this.dispatchEvent(new CustomEvent('flinks-event', { detail: event, bubbles: true, composed: true }));
     this.#call(this.onEvent as ((detail: unknown) => void) | undefined, event);
   }
@@ -922,7 +967,7 @@ export class FlinksConnect extends LitElement {
   #status(t: Strings): TemplateResult | string {
     switch (this._state) {
       case 'authorizing':
-        return t.authorizing;
+        return this.#attempt?.stalled ? t.stalled : t.authorizing;
       case 'exchanging':
         return html`<span class="spinner" aria-hidden="true"></span> ${t.exchanging}`;
       case 'connected':
@@ -962,10 +1007,13 @@ ${
     const busy = state === 'exchanging';
     return html`<button part="button" ?disabled=${busy} aria-busy=${busy} @click=${this.open}><slot>${t.connect}</slot></button>
 <div class="row"><div part="status" role="status">${this.#status(t)}</div>${
-      state === 'error' ? html`<button part="retry" @click=${this.open}>${t.retry}</button>` : nothing
+      // A bad configuration cannot work on a retry: its message is for the partner's console, not the customer.
+      state === 'error' && this._code !== ErrorCode.INVALID_CONFIG
+        ? html`<button part="retry" @click=${this.open}>${t.retry}</button>`
+        : nothing
     }${
       state === 'authorizing' && this.#attempt?.mode === 'popup'
-        ? html`<button part="cancel" @click=${this.close}>${t.cancel}</button>`
+        ? html`${this.#attempt.stalled ? html`<button part="reopen" @click=${this.#reopen}>${t.reopen}</button>` : nothing}<button part="cancel" @click=${this.close}>${t.cancel}</button>`
         : nothing
     }</div>${state === 'choosing' ? this.#renderPicker(t) : nothing}`;
   }

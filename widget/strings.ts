@@ -5,7 +5,10 @@ export interface Strings {
   connect: string;
   retry: string;
   cancel: string;
+  reopen: string;
   authorizing: string;
+  /** When the bank's window is lost or never sends the customer back. */
+  stalled: string;
   exchanging: string;
   connected: string;
   exited: string;
@@ -28,7 +31,9 @@ const en: Strings = {
   connect: 'Connect your bank',
   retry: 'Try again',
   cancel: 'Cancel',
+  reopen: 'Reopen the bank’s window',
   authorizing: 'Continue in your bank’s window.',
+  stalled: 'Don’t see your bank’s window, or is it showing an error? Reopen it or cancel.',
   exchanging: 'Finishing the connection…',
   connected: 'Your bank is connected.',
   exited: 'Connection cancelled.',
@@ -59,7 +64,10 @@ const fr: Strings = {
   connect: 'Connecter votre banque',
   retry: 'Réessayer',
   cancel: 'Annuler',
+  reopen: 'Rouvrir la fenêtre de la banque',
   authorizing: 'Poursuivez dans la fenêtre de votre banque.',
+  stalled:
+    'Vous ne voyez pas la fenêtre de votre banque, ou elle affiche une erreur ? Rouvrez-la ou annulez.',
   exchanging: 'Finalisation de la connexion…',
   connected: 'Votre banque est connectée.',
   exited: 'Connexion annulée.',

@@ -368,6 +368,10 @@ describe('<flinks-connect>', () => {
     expect(detail.message).to.include('https');
     expect(calls).to.have.length(0);
     expect(el.state).to.equal('error');
+    await el.updateComplete;
+    // No "Try again" that cannot work: the customer sees that the button is not set up, the partner the message.
+    expect(el.shadowRoot?.querySelector('[part~="retry"]')).to.equal(null);
+    expect(_statusText(el)).to.equal('This button is not set up correctly.');
     expect(await _axeViolations(el)).to.deep.equal([]);
     el.setAttribute('authorize-url', `${location.origin}/__authorize`);
     await el.updateComplete;

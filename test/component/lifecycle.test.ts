@@ -72,7 +72,8 @@ describe('<flinks-connect> popup lifecycle, states and exchange failures', () =>
     const { popup, state } = await _startPopupFlow(el);
     popup.closed = true; // what a COOP-severed handle reports
     await _wait(300);
-    expect(events.map((e) => e.name)).to.deep.equal(['flinks-open', 'flinks-authorize']);
+    // Not an exit: only the analytics event that the window was lost, while the channel stays the way back.
+    expect(events.map((e) => e.name)).to.deep.equal(['flinks-open', 'flinks-authorize', 'flinks-stalled']);
     expect(el.state).to.equal('authorizing');
     // The callback page, with no opener, falls back to the BroadcastChannel.
     const success = _next(el, 'flinks-success');
@@ -83,6 +84,60 @@ describe('<flinks-connect> popup lifecycle, states and exchange failures', () =>
     });
     channel.close();
     await success;
+  });
+
+  it('offers to reopen the bank’s window or cancel, and reports flinks-stalled, when its handle reads closed at once', async () => {
+    const el = await _mount(_config(_key()));
+    const events = _record(el);
+    const { popup } = await _startPopupFlow(el);
+    const stalled = _next(el, 'flinks-event');
+    popup.closed = true; // closed at once, or severed by COOP: the element cannot tell which
+    const { detail } = await stalled;
+    expect(detail).to.include({ name: 'flinks-stalled', reason: 'window_lost' });
+    expect(detail.session_id).to.equal(events[0]?.detail.session_id);
+    await el.updateComplete;
+    expect(el.state).to.equal('authorizing');
+    expect(_statusText(el)).to.match(/Reopen it or cancel/);
+    expect(el.shadowRoot?.querySelector('[part~="reopen"]')?.textContent).to.equal(
+      'Reopen the bank’s window',
+    );
+    expect(el.shadowRoot?.querySelector('[part~="cancel"]')?.textContent).to.equal('Cancel');
+    expect(await _axeViolations(el)).to.deep.equal([]);
+    // Reopen: the lost attempt ends as closed, and a new one opens a new window on the same bank.
+    const again = _stubOpen('window');
+    const authorize = _next(el, 'flinks-authorize');
+    _click(el, 'reopen');
+    const { detail: next } = await authorize;
+    expect(again.calls).to.have.length(1);
+    expect(next.provider_id).to.equal('1000');
+    expect(events.map((e) => e.name)).to.deep.equal([
+      'flinks-open',
+      'flinks-authorize',
+      'flinks-stalled',
+      'flinks-exit',
+      'flinks-open',
+      'flinks-authorize',
+    ]);
+    expect(events[3]?.detail.reason).to.equal('closed');
+    expect(next.session_id).to.not.equal(events[0]?.detail.session_id);
+    await el.updateComplete;
+    expect(el.shadowRoot?.querySelector('[part~="reopen"]')).to.equal(null);
+  });
+
+  it('reports flinks-stalled with reason no_callback once the bank’s window sent nothing back in time', async () => {
+    FlinksConnect.timings.stalled = 300;
+    const el = await _mount(_config(_key()));
+    await _startPopupFlow(el);
+    await el.updateComplete;
+    expect(el.shadowRoot?.querySelector('[part~="reopen"]')).to.equal(null);
+    const { detail } = await _next(el, 'flinks-event');
+    expect(detail).to.include({ name: 'flinks-stalled', reason: 'no_callback' });
+    await el.updateComplete;
+    expect(el.shadowRoot?.querySelector('[part~="reopen"]')).to.not.equal(null);
+    // Cancel still ends it as the customer's choice.
+    const exit = _next(el, 'flinks-exit');
+    _click(el, 'cancel');
+    expect((await exit).detail.reason).to.equal('cancelled');
   });
 
   it('ignores a broadcast callback for another tab’s state', async () => {

@@ -150,12 +150,16 @@ describe('<flinks-connect> bank picker (no provider-id)', () => {
     expect(el.state).to.equal('authorizing');
   });
 
-  it('Escape closes the picker with flinks-exit cancelled and returns focus to the button', async () => {
-    const { el } = await _openPicker('ok');
+  it('Escape closes the picker with flinks-exit cancelled, not a refusal or an error, and returns focus to the button', async () => {
+    const { el, events } = await _openPicker('ok');
     await _loaded(el);
     const exit = _next(el, 'flinks-exit');
     _key_(_picker(el).input, 'Escape');
-    expect((await exit).detail.reason).to.equal('cancelled');
+    const { detail } = await exit;
+    expect(detail.reason).to.equal('cancelled');
+    expect(detail).to.not.have.property('error');
+    expect(events.map((e) => e.name)).to.deep.equal(['flinks-open', 'flinks-exit']);
+    expect(el.state).to.equal('idle');
     await el.updateComplete;
     await el.updateComplete;
     expect(_picker(el).panel).to.equal(null);

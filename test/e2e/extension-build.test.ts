@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -14,6 +15,7 @@ import { inflateRawSync } from 'node:zlib';
 import {
   assertSameVersion,
   buildManifest,
+  extensionConfig,
   hostPermissions,
   readBuildSettings,
 } from '../../extension/vite.extension.ts';
@@ -265,6 +267,58 @@ describe('the extension builds (Chrome and Firefox)', () => {
       [],
       'no host permission without configuration',
     );
+  });
+});
+
+describe('an extension set up without a providers server', () => {
+  /** The warnings extensionConfig prints for this environment (it only reads the configuration; nothing builds). */
+  function _warnings(env: Record<string, string>): string[] {
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void warnings.push(args.join(' '));
+    try {
+      extensionConfig('chrome', { env, outDir: join(tmpdir(), 'flinks-extension-unused'), zip: false });
+    } finally {
+      console.warn = warn;
+    }
+    return warnings;
+  }
+
+  it('reads FLINKS_PROVIDER_ID at build time and refuses one that is not a Flinks provider id', () => {
+    assert.equal(readBuildSettings({ FLINKS_PROVIDER_ID: ' 1000 ' }).provider_id, '1000');
+    assert.throws(() => readBuildSettings({ FLINKS_PROVIDER_ID: 'bank-1' }), /FLINKS_PROVIDER_ID="bank-1"/);
+  });
+
+  it('warns at build time when neither FLINKS_PROVIDER_ID nor FLINKS_PROVIDERS_URL is set, and only then', () => {
+    const { FLINKS_PROVIDERS_URL: _url, ...noBank } = ENV;
+    const [warning, ...more] = _warnings(noBank);
+    assert.match(warning ?? '', /FLINKS_PROVIDER_ID.*FLINKS_PROVIDERS_URL/);
+    assert.deepEqual(more, []);
+    assert.deepEqual(_warnings({ ...noBank, FLINKS_PROVIDER_ID: '1000' }), []);
+    assert.deepEqual(_warnings(ENV), []);
+  });
+
+  it('goes straight to the build’s bank from the popup, and shows the provider id on the options page', async () => {
+    const { FLINKS_PROVIDERS_URL: _url, ...noBank } = ENV;
+    const dir = await _buildExtension({ ...noBank, FLINKS_PROVIDER_ID: '1000' });
+    const ext = await _loadExtension(dir);
+    try {
+      const popup = await ext.open('extension/popup.html');
+      await popup.locator('body[data-ready="true"]').waitFor();
+      assert.equal(await popup.locator('flinks-connect').getAttribute('provider-id'), '1000');
+      assert.equal(await popup.locator('flinks-connect').getAttribute('providers-url'), null);
+      const options = await ext.open('extension/options.html');
+      const field = options.getByLabel('Provider ID (optional)');
+      await field.waitFor();
+      assert.equal(await field.inputValue(), '1000');
+      await field.fill('bank-1');
+      await options.getByRole('button', { name: 'Save' }).click();
+      await options.locator('#provider_id-error').waitFor({ state: 'visible' });
+      assert.equal(await field.getAttribute('aria-invalid'), 'true');
+    } finally {
+      await ext.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
