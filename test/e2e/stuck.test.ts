@@ -109,7 +109,7 @@ describe('the widget against the sandbox: nobody is left stuck', () => {
     assert.equal((await events(page)).find((e) => e.name === 'flinks-stalled')?.reason, 'window_lost');
     const [again] = await Promise.all([page.waitForEvent('popup'), reopen(page).click()]);
     await _signInAndDecide(again, 'Allow');
-    await page.getByText(/Connected: \d+ account\(s\) shared/).waitFor({ timeout: 15_000 });
+    await page.getByText(/Connected: \d+ accounts? shared/).waitFor({ timeout: 15_000 });
     await context.close();
   });
 
@@ -139,7 +139,7 @@ describe('the widget against the sandbox: nobody is left stuck', () => {
       assert.equal(await page.locator('flinks-connect').getAttribute('state'), 'authorizing');
       await bank.waitForURL((url) => url.href.startsWith(stack.sandbox.url), { timeout: 10_000 });
       await _signInAndDecide(bank, 'Allow');
-      await page.getByText(/Connected: \d+ account\(s\) shared/).waitFor({ timeout: 15_000 });
+      await page.getByText(/Connected: \d+ accounts? shared/).waitFor({ timeout: 15_000 });
       await context.close();
     } finally {
       coop.close();
