@@ -28,6 +28,21 @@ export interface EventDetails {
 
 export type EventName = keyof EventDetails;
 
+/**
+ * Why an attempt stalled (a `flinks-event` named `flinks-stalled`): its window's handle read closed within seconds
+ * of loading the bank (closed at once, or severed by Cross-Origin-Opener-Policy), or no callback came in time.
+ */
+export type StalledReason = 'window_lost' | 'no_callback';
+
+/** Event details as `<flinks-connect>` sends them: the bank's `error`/`error_description` ride along on errors too. */
+export interface FlinksEventDetails extends Omit<EventDetails, 'flinks-error' | 'flinks-event'> {
+  'flinks-error': EventDetails['flinks-error'] & { error?: string; error_description?: string };
+  /** Also `name: 'flinks-stalled'` with a `reason`, sent on this event only: see {@link StalledReason}. */
+  'flinks-event': Omit<EventDetails['flinks-event'], 'name'> & {
+    name: EventDetails['flinks-event']['name'] | 'flinks-stalled';
+  };
+}
+
 /** Builds the common part of a detail. */
 export function baseDetail(session_id: string, now: () => Date = () => new Date()): BaseDetail {
   return { session_id, timestamp: now().toISOString() };

@@ -4,7 +4,14 @@ export {
   createAuthorizationRequest,
   type PendingFlow,
 } from './authorize.ts';
-export { type CallbackResult, isCallback, isRefusal, REFUSAL_ERRORS, validateCallback } from './callback.ts';
+export {
+  type CallbackResult,
+  callbackParams,
+  isCallback,
+  isRefusal,
+  REFUSAL_ERRORS,
+  validateCallback,
+} from './callback.ts';
 export {
   type ConnectConfig,
   DEFAULT_SCOPE,
@@ -21,6 +28,8 @@ export {
   type EventDetails,
   type EventName,
   type ExitReason,
+  type FlinksEventDetails,
+  type StalledReason,
 } from './events.ts';
 export {
   buildExchangeBody,
@@ -38,3 +47,12 @@ export {
   type FlowStore,
   isPendingFlow,
 } from './flow-store.ts';
+export {
+  type ConnectSession,
+  type ConnectSessionOptions,
+  createConnectSession,
+  type FlowEnd,
+  type FlowOutcome,
+  failureOutcome,
+  type SessionExchangeOptions,
+} from './session.ts';
