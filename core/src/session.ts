@@ -75,6 +75,7 @@ export interface ConnectSession {
    * Ends a consented attempt: POSTs the code to `exchange.exchange_url` (`success` or `error`), or, without an
    * exchange endpoint, hands the `consent` over as the end.
    */
+  complete(exchange: SessionExchangeOptions): Promise<FlowEnd>;
   complete(exchange?: SessionExchangeOptions): Promise<FlowOutcome>;
   /**
    * Ends the attempt: its flow is forgotten, so a late callback is refused. `exit` with `reason`; while the code
@@ -179,9 +180,9 @@ export function createConnectSession(options: ConnectSessionOptions): ConnectSes
         ...bank,
       };
     },
-    async complete(exchange) {
+    complete: (async (exchange?: SessionExchangeOptions): Promise<FlowOutcome> => {
       if (!consent || phase !== 'open') throw new TypeError('complete() needs a consent from receive()');
-      if (!exchange?.exchange_url) {
+      if (!exchange) {
         phase = 'ended';
         return { type: 'consent', consent };
       }
@@ -199,7 +200,7 @@ export function createConnectSession(options: ConnectSessionOptions): ConnectSes
       } finally {
         phase = 'ended';
       }
-    },
+    }) as ConnectSession['complete'],
     cancel(reason = 'cancelled') {
       const exchanging = phase === 'exchanging';
       end();
