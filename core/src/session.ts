@@ -120,7 +120,12 @@ export function createConnectSession(options: ConnectSessionOptions): ConnectSes
 
   /** Nothing left behind that a late callback could use. */
   const end = () => {
-    if (phase === 'open' && state && !consent) void store.take(state);
+    if (phase === 'open' && state && !consent) {
+      // A store that cannot even be read (storage denied) holds nothing to forget: ending must not throw.
+      try {
+        Promise.resolve(store.take(state)).catch(() => undefined);
+      } catch {}
+    }
     phase = 'ended';
     abort.abort();
   };

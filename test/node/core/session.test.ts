@@ -186,6 +186,21 @@ describe('createConnectSession', () => {
     assert.equal(await store.flows.take(flow.state), undefined, 'no flow left for another reader');
   });
 
+  it('ends without throwing when its store cannot be read (storage denied)', async () => {
+    const denied: FlowStore = {
+      save() {
+        throw new DOMException('The operation is insecure.', 'SecurityError');
+      },
+      take() {
+        throw new DOMException('The operation is insecure.', 'SecurityError');
+      },
+    };
+    const session = createConnectSession({ store: denied });
+    const { flow } = await session.prepare(config);
+    await assert.rejects(session.start(flow), { name: 'SecurityError' });
+    assert.deepEqual(session.cancel(), { type: 'exit', reason: 'cancelled' });
+  });
+
   it('ends a closed window as exit closed', async () => {
     const { session } = await _started();
     assert.deepEqual(session.cancel('closed'), { type: 'exit', reason: 'closed' });
