@@ -61,10 +61,12 @@ export interface Provider {
 
 /** Reads `[{provider_id, name, logo_url?}]`; throws on anything else. */
 function parseProviders(json: unknown): Provider[] {
-  if (!Array.isArray(json)) throw 0;
+  if (!Array.isArray(json)) throw new TypeError('not an array');
   return json.map((item: Record<string, unknown>) => {
     const id = item?.provider_id;
-    if ((typeof id !== 'number' && typeof id !== 'string') || typeof item?.name !== 'string') throw 0;
+    if ((typeof id !== 'number' && typeof id !== 'string') || typeof item?.name !== 'string') {
+      throw new TypeError('an item without provider_id or name');
+    }
     const provider: Provider = { provider_id: String(id), name: item.name };
     const logo = item.logo_url;
     if (typeof logo === 'string' && /^(https?:|\/)/.test(logo)) provider.logo_url = logo;
