@@ -683,13 +683,9 @@ export class FlinksConnect extends LitElement {
   async #finish(attempt: Attempt, url: URL): Promise<void> {
     const received = await attempt.session.receive(url);
     if (this.#attempt !== attempt) return;
-    if (received.type !== 'consent') {
-      this.#settle(received);
-      return;
-    }
-    const { consent } = received;
-    attempt.provider_id = consent.provider_id;
-    this.#emit('flinks-consent', consent);
+    this.#settle(received);
+    // A flinks-consent listener may have reset or closed the element: that attempt is over.
+    if (received.type !== 'consent' || this.#attempt !== attempt) return;
     if (!this.exchangeUrl) {
       this.#setState('connected');
       return;
@@ -731,7 +727,10 @@ export class FlinksConnect extends LitElement {
   /** Shows and reports how a step ended: the one place an outcome becomes a state and an event. */
   #settle(outcome: FlowOutcome<string>): void {
     const { type, ...detail } = outcome;
-    if (type === 'success') {
+    if (type === 'consent') {
+      if (this.#attempt) this.#attempt.provider_id = outcome.consent.provider_id;
+      this.#emit('flinks-consent', outcome.consent);
+    } else if (type === 'success') {
       this.#setState('connected');
       this.#emit('flinks-success', { result: outcome.result, provider_id: this.#attempt?.provider_id ?? '' });
     } else if (type === 'exit') {
