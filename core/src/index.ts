@@ -47,6 +47,7 @@ export {
   type FlowStore,
   isPendingFlow,
 } from './flow-store.ts';
+export { checkScope, type ScopeCheck } from './scopes.ts';
 export {
   type ConnectSession,
   type ConnectSessionOptions,
