@@ -1,6 +1,7 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import {
   type AuthorizationRequest,
+  analyticsDetail,
   type BaseDetail,
   baseDetail,
   type ConnectConfig,
@@ -793,14 +794,7 @@ export class FlinksConnect extends LitElement {
       'flinks-consent': this.onConsent,
     }[name as string] as ((detail: unknown) => void) | undefined;
     this.#call(callback, detail);
-    // Analytics tools log everything: what could finish a flow (code, verifier, state) stays on flinks-consent.
-    const event = { ...detail, name } as FlinksEventDetails['flinks-event'];
-    if (name === 'flinks-consent') delete event.code;
-    delete event.code_verifier;
-    delete event.state;
-    // And the authorize URL's state parameter (URLSearchParams.set left exactly one).
-    if (name === 'flinks-authorize') event.url = (event.url as string).replace(/[?&]state=[^&]*/, '');
-    this.#analytics(event);
+    this.#analytics(analyticsDetail(name, detail));
   }
 
   #analytics(event: FlinksEventDetails['flinks-event']): void {

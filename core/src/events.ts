@@ -47,3 +47,24 @@ export interface FlinksEventDetails extends Omit<EventDetails, 'flinks-error' | 
 export function baseDetail(session_id: string, now: () => Date = () => new Date()): BaseDetail {
   return { session_id, timestamp: now().toISOString() };
 }
+
+/**
+ * The `flinks-event` detail of another event: its detail with its `name`, less what could finish a flow (a
+ * consent's `code`, `code_verifier`, `state`, and the `state` parameter of the authorize URL). Analytics tools
+ * log everything; the page gets those only on `flinks-consent` itself.
+ */
+export function analyticsDetail<N extends Exclude<keyof FlinksEventDetails, 'flinks-event'>>(
+  name: N,
+  detail: FlinksEventDetails[N],
+): FlinksEventDetails['flinks-event'] {
+  const event = { ...detail, name } as FlinksEventDetails['flinks-event'];
+  if (name === 'flinks-consent') delete event.code;
+  delete event.code_verifier;
+  delete event.state;
+  if (name === 'flinks-authorize') {
+    const url = new URL(event.url as string);
+    url.searchParams.delete('state');
+    event.url = url.href;
+  }
+  return event;
+}

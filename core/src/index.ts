@@ -22,6 +22,7 @@ export {
 } from './config.ts';
 export { ErrorCode, FlinksConnectError, isFlinksConnectError } from './errors.ts';
 export {
+  analyticsDetail,
   type BaseDetail,
   baseDetail,
   type ConnectMode,
