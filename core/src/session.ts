@@ -70,7 +70,7 @@ export interface ConnectSession {
    * else (another attempt's or a replayed `state`, wrong `iss`, expired flow, the bank's own error). Accepted
    * once. A session never started (a page resuming a redirect) accepts the store's flow for the response's state.
    */
-  receive(callback: URL | URLSearchParams | string): Promise<FlowOutcome>;
+  receive(callback: URL | URLSearchParams | string): Promise<Exclude<FlowOutcome, { type: 'success' }>>;
   /**
    * Ends a consented attempt: POSTs the code to `exchange.exchange_url` (`success` or `error`), or, without an
    * exchange endpoint, hands the `consent` over as the end.
@@ -129,7 +129,11 @@ export function createConnectSession(options: ConnectSessionOptions): ConnectSes
     phase = 'ended';
     abort.abort();
   };
-  const fail = (code: ErrorCode, message: string): FlowEnd => ({ type: 'error', code, message });
+  const fail = (code: ErrorCode, message: string): Extract<FlowOutcome, { type: 'error' }> => ({
+    type: 'error',
+    code,
+    message,
+  });
 
   return {
     id,
