@@ -155,6 +155,16 @@ describe('createConnectSession', () => {
     assert.equal(calls.length, 1);
   });
 
+  it('takes one of two copies of the response that arrive at once (postMessage and BroadcastChannel)', async () => {
+    const { session, flow } = await _started();
+    const url = _callback({ code: 'abc', state: flow.state, iss: config.issuer });
+    const outcomes = await Promise.all([session.receive(url), session.receive(url)]);
+    assert.deepEqual(outcomes.map((o) => (o.type === 'error' ? o.code : o.type)).sort(), [
+      ErrorCode.STATE_MISMATCH,
+      'consent',
+    ]);
+  });
+
   it("refuses another attempt's state without spending that attempt's flow", async () => {
     const { session, store } = await _started();
     const other = createConnectSession({ store });
