@@ -19,7 +19,7 @@ export interface ExchangeContext {
 /** Options of {@link createExchangeHandler}: the token endpoint and client credentials, plus what is accepted. */
 export interface ExchangeHandlerOptions extends TokenEndpointOptions {
   /** Allow-list of redirect URIs this endpoint accepts, each exactly as registered with Flinks. */
-  redirect_uris: string[];
+  redirectUris: string[];
   /**
    * Stores the tokens. Its return value is the JSON answered to the browser (`{ connected: true }` when it returns
    * `undefined`); an answer that contains a token is refused.
@@ -214,7 +214,7 @@ function browserMessage(error: FlinksServerError): string {
       // No OAuth error in the answer (an error page, a proxy's 404): its status says where to look, its text is not sent.
       const upstream = (error.cause as { status?: unknown } | undefined)?.status;
       return typeof upstream === 'number'
-        ? `Flinks' token endpoint answered HTTP ${upstream} without an OAuth error: check token_url.`
+        ? `Flinks' token endpoint answered HTTP ${upstream} without an OAuth error: check tokenUrl.`
         : 'Flinks refused the authorization code: start the connection again.';
     }
     case ServerErrorCode.INVALID_TOKEN_RESPONSE:
@@ -244,15 +244,15 @@ export function createExchangeHandler(
   options: ExchangeHandlerOptions,
 ): (request: Request) => Promise<Response> {
   const endpoint = createTokenEndpoint(options);
-  if (!Array.isArray(options.redirect_uris) || options.redirect_uris.length === 0) {
-    throw new TypeError('redirect_uris must list at least one redirect URI registered with Flinks.');
+  if (!Array.isArray(options.redirectUris) || options.redirectUris.length === 0) {
+    throw new TypeError('redirectUris must list at least one redirect URI registered with Flinks.');
   }
-  for (const uri of options.redirect_uris) {
+  for (const uri of options.redirectUris) {
     if (typeof uri !== 'string' || !URL.canParse(uri)) {
-      throw new TypeError(`redirect_uris has "${uri}", which is not an absolute URL.`);
+      throw new TypeError(`redirectUris has "${uri}", which is not an absolute URL.`);
     }
   }
-  const allowed = new Set(options.redirect_uris);
+  const allowed = new Set(options.redirectUris);
   if (typeof options.onTokens !== 'function')
     throw new TypeError('onTokens must be a function that stores the tokens.');
   const checkRequest = options.checkRequest ?? checkSameOrigin;
@@ -268,7 +268,7 @@ export function createExchangeHandler(
     throw new TypeError('maxBodyBytes must be a positive whole number.');
   }
   const onError = options.onError ?? defaultOnError;
-  const secret = options.client_secret;
+  const secret = options.clientSecret;
 
   const handle = async (request: Request): Promise<Response> => {
     if (request.method !== 'POST') {

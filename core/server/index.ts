@@ -47,9 +47,7 @@ export {
   type FdxClientOptions,
   type FdxTransactionsParams,
 } from './fdx-client.ts';
-export { createFileTokenStore } from './file-store.ts';
 export { type AccessTokenSource, type HttpOptions, parseRetryAfter } from './http.ts';
-export { type NodeRequestOptions, toNodeHandler, toWebRequest, writeWebResponse } from './node.ts';
 export {
   createPostgresTokenStore,
   type PgPool,

@@ -69,7 +69,7 @@ export function createProvidersHandler(
     options.admin ??
     createAdminClient({
       ...(options as AdminClientOptions),
-      base_url: options.base_url as string,
+      baseUrl: options.baseUrl as string,
       role: options.role ?? 'recipient',
     });
 
