@@ -37,6 +37,7 @@ export {
   type ExchangeContext,
   type ExchangeHandlerOptions,
   type ExchangeRequest,
+  type Logger,
   parseExchangeRequest,
 } from './exchange.ts';
 export {

@@ -36,6 +36,7 @@ function handler(overrides: Partial<ExchangeHandlerOptions> = {}, answer: Answer
     onTokens: () => undefined,
     fetch: fake.fetch,
     onError: (error) => errors.push(error),
+    logger: { warn: () => {} },
     ...overrides,
   });
   return { handle, seen: fake.seen, errors };
