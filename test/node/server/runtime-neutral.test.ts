@@ -16,7 +16,7 @@ function _graph(entry: string): Map<string, string> {
     if (seen.has(path)) return;
     const source = readFileSync(path, 'utf8');
     seen.set(path, source);
-    for (const [, specifier] of source.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)) {
+    for (const [, specifier] of source.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)) {
       if (specifier?.startsWith('.')) visit(resolve(dirname(path), specifier));
     }
   };
@@ -40,10 +40,14 @@ describe('flinks-connect/server', () => {
     }
   });
 
-  it('is built without a node: specifier in dist/lib/server.js', (t) => {
+  it('is built without a node: specifier in dist/lib/server.js and the chunks it imports', (t) => {
     const built = join(root, 'dist/lib/server.js');
     if (!existsSync(built)) return t.skip('run npm run build:lib first');
-    assert.deepEqual(_nodeMentions(readFileSync(built, 'utf8')), []);
+    const graph = _graph(built);
+    assert.ok(graph.size > 1, `server.js imports its shared chunks (${[...graph.keys()].length} files)`);
+    for (const [path, source] of graph) {
+      assert.deepEqual(_nodeMentions(source), [], `${relative(root, path)} names a Node module`);
+    }
   });
 
   it('keeps the Node-only parts in flinks-connect/server/node', () => {
