@@ -3,10 +3,10 @@
  * same job against the same sandbox, runs interleaved, each run in a fresh browser context.
  */
 import { Server } from 'node:http';
+import { type CdpPage, CdpPipe } from '../_cdp-pipe.ts';
 import { DEMO_CLIENT } from '../demo/client.ts';
 import { getFreePort } from '../ports.ts';
 import { startSandbox } from '../sandbox/index.ts';
-import { BenchChromium, type BenchPage } from './cdp.ts';
 import { now, redirectUri, startHarness, VARIANTS, type Variant } from './harness.ts';
 
 export const METRICS = {
@@ -32,7 +32,7 @@ export interface BrowserBench {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `expression` in `page` until it returns a truthy value; errors (a page navigating) count as not yet. */
-async function until<T>(page: BenchPage, expression: string, timeoutMs = 20_000, everyMs = 10): Promise<T> {
+async function until<T>(page: CdpPage, expression: string, timeoutMs = 20_000, everyMs = 10): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await page.evaluate<T>(expression, timeoutMs).catch(() => undefined);
@@ -53,7 +53,7 @@ interface Results {
 }
 
 /** Signs in as greatday/everyday and allows, on the sandbox's own pages in the popup. */
-async function approve(popup: BenchPage): Promise<void> {
+async function approve(popup: CdpPage): Promise<void> {
   await until(
     popup,
     `(() => { const u = document.getElementById('username'); if (!u || document.readyState === 'loading') return false;
@@ -68,7 +68,7 @@ async function approve(popup: BenchPage): Promise<void> {
 }
 
 async function runOnce(
-  browser: BenchChromium,
+  browser: CdpPipe,
   origin: string,
   variant: Variant,
   marks: { authorizeAt?: number },
@@ -168,7 +168,7 @@ export async function runBrowserBench(
     delayMs: options.delayMs,
     ...(options.widgetBundle ? { widgetBundle: options.widgetBundle } : {}),
   });
-  const browser = await BenchChromium.launch();
+  const browser = await CdpPipe.launch({ profilePrefix: 'flinks-bench-' });
   const runs: Record<Variant, Run[]> = { flinks: [], oidc: [], floor: [] };
   const failures: string[] = [];
   try {
