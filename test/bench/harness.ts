@@ -112,8 +112,11 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     }),
   );
 
+  // The inline module runs just before the library's (module scripts run in document order once parsed): the
+  // time from the library's download end to it is waiting, not the library's work. Same on every page.
   const probeTag = (variant: Variant, delay: number) =>
-    `<script src="/probe.js" ${attributes({ 'data-variant': variant, 'data-lib': LIBRARY[variant], 'data-delay': String(delay) })}></script>`;
+    `<script src="/probe.js" ${attributes({ 'data-variant': variant, 'data-lib': LIBRARY[variant], 'data-delay': String(delay) })}></script>
+<script type="module">window.__bench.modulesAt = performance.now();</script>`;
   const button = (variant: Variant, extra: Record<string, string>) =>
     `<button id="connect" disabled ${attributes({ 'data-client-id': options.client_id, 'data-redirect-uri': redirectUri(options.port, variant), ...extra })}>Connect your bank</button>`;
   const oidcButton = () =>
