@@ -14,9 +14,11 @@ export {
 } from './callback.ts';
 export {
   type ConnectConfig,
+  checkScope,
   DEFAULT_SCOPE,
   isLoopback,
   SCOPES,
+  type ScopeCheck,
   validateConfig,
   validateUrl,
 } from './config.ts';
@@ -48,7 +50,6 @@ export {
   type FlowStore,
   isPendingFlow,
 } from './flow-store.ts';
-export { checkScope, type ScopeCheck } from './scopes.ts';
 export {
   type ConnectSession,
   type ConnectSessionOptions,
