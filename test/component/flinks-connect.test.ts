@@ -65,7 +65,9 @@ describe('<flinks-connect>', () => {
 
   it('opens the popup synchronously in the click, straight on the prepared /authorize URL with PKCE', async () => {
     const el = await _mount(_config(_key()));
-    await _wait(50); // the request is prepared ahead, as after a page load
+    // The request is prepared ahead, as after a page load: PKCE runs off the first render, and on a loaded
+    // machine (two browsers, two cores) that can take longer than 50 ms.
+    await _wait(500);
     const events = _record(el);
     const { popup, calls, detail } = await _startPopupFlow(el);
     expect(calls).to.have.length(1);
