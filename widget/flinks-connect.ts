@@ -22,6 +22,7 @@ import {
   validateUrl,
 } from '../core/src/index.ts';
 import { styles } from './flinks-connect.styles.ts';
+import { PickerController, type Provider } from './picker.ts';
 import { CALLBACK_CHANNEL, isCallbackMessage, redirectSession, TAKEN_MESSAGE, wasRelayed } from './relay.ts';
 import { resolveLang, type Strings, stringsFor } from './strings.ts';
 
@@ -67,25 +68,7 @@ export type ExchangeHeaders =
   | Record<string, string>
   | (() => Record<string, string> | Promise<Record<string, string>>);
 
-/** One bank of the picker, as `providers-url` lists it. */
-export interface Provider {
-  provider_id: string;
-  name: string;
-  logo_url?: string;
-}
-
-/** Reads `[{provider_id, name, logo_url?}]`; throws on anything else. */
-function parseProviders(json: unknown): Provider[] {
-  if (!Array.isArray(json)) throw 0;
-  return json.map((item: Record<string, unknown>) => {
-    const id = item?.provider_id;
-    if ((typeof id !== 'number' && typeof id !== 'string') || typeof item?.name !== 'string') throw 0;
-    const provider: Provider = { provider_id: String(id), name: item.name };
-    const logo = item.logo_url;
-    if (typeof logo === 'string' && /^(https?:|\/)/.test(logo)) provider.logo_url = logo;
-    return provider;
-  });
-}
+export type { Provider } from './picker.ts';
 
 /** Resolves once the page's deferred and module scripts have run (DOMContentLoaded, or load if that passed). */
 function pageScriptsRan(): Promise<void> {
@@ -93,11 +76,6 @@ function pageScriptsRan(): Promise<void> {
   return new Promise((resolve) => {
     for (const type of ['DOMContentLoaded', 'load']) addEventListener(type, () => resolve(), { once: true });
   });
-}
-
-/** Case- and accent-insensitive form for search: "Économie" matches "economie". */
-function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim();
 }
 
 interface Prepared {
@@ -149,15 +127,19 @@ let resumedOnce = false;
  *
  * @csspart button - The main connect button.
  * @csspart status - The live status line (progress, success, errors).
- * @csspart retry - The retry button shown after an error.
- * @csspart cancel - The cancel button shown while the bank's window is open.
+ * @csspart retry - The main button after an error, labelled "Try again" (also part `button`).
+ * @csspart cancel - The cancel button: in the picker, and while the bank's window is open.
  * @csspart reopen - The button that reopens the bank's window, shown when the attempt stalled.
- * @csspart picker - The bank picker panel.
+ * @csspart dialog - The bank picker: a modal `<dialog>` (a full-height sheet on narrow screens).
+ * @csspart picker - The same dialog, by its older name.
+ * @csspart search - The picker's search field.
  * @csspart item - One bank in the picker's list.
+ * @csspart logo - A bank's logo, or its monogram (initials on a colour derived from its name).
  *
  * @cssproperty --flinks-connect-accent - Button and highlight colour.
  * @cssproperty --flinks-connect-on-accent - Text colour on the accent.
- * @cssproperty --flinks-connect-background - Picker background.
+ * @cssproperty --flinks-connect-background - Background of the picker and the status line.
+ * @cssproperty --flinks-connect-backdrop - What covers the page behind the picker.
  * @cssproperty --flinks-connect-foreground - Text colour.
  * @cssproperty --flinks-connect-muted - Secondary text colour.
  * @cssproperty --flinks-connect-border - Border colour.
@@ -183,17 +165,13 @@ export class FlinksConnect extends LitElement {
     exchangeTimeout: { attribute: 'exchange-timeout', type: Number },
     exchangeCredentials: { attribute: 'exchange-credentials' },
     noRedirectFallback: { attribute: 'no-redirect-fallback', type: Boolean },
+    hideWhenConnected: { attribute: 'hide-when-connected', type: Boolean },
     exchangeHeaders: { attribute: false },
     driver: { attribute: false },
     // `lang` stays the native global attribute; this only makes a change of it re-render.
     _lang: { attribute: 'lang' },
     _state: { state: true },
     _code: { state: true },
-    _providers: { state: true },
-    _loading: { state: true },
-    _loadFailed: { state: true },
-    _query: { state: true },
-    _active: { state: true },
   };
 
   /** Timings of the popup watch, in ms (tests shorten them). */
@@ -204,11 +182,13 @@ export class FlinksConnect extends LitElement {
   declare private _state: ConnectState;
   /** The error code on show, or EXIT after an exit: what the status line says. */
   declare private _code: string | undefined;
-  declare private _providers: Provider[] | undefined;
-  declare private _loading: boolean;
-  declare private _loadFailed: boolean;
-  declare private _query: string;
-  declare private _active: number;
+  /** The `reason` of the last `flinks-exit`: a refusal at the bank reads differently from a cancel. */
+  #exitReason = '';
+  #picker = new PickerController(this, {
+    select: (provider) => this.#select(provider),
+    cancel: () => this._state === 'choosing' && this.close(),
+    retry: () => this.#onRetryProviders(),
+  });
   #prepared: Prepared | undefined;
   #attempt: Attempt | undefined;
   #store: FlowStore | undefined;
@@ -243,6 +223,8 @@ export class FlinksConnect extends LitElement {
   declare exchangeCredentials: string | undefined;
   /** `no-redirect-fallback`: when the popup is blocked, do not fall back to a full-page redirect. */
   declare noRedirectFallback: boolean;
+  /** `hide-when-connected`: once a bank is connected, hide the button instead of offering "Connect another bank". */
+  declare hideWhenConnected: boolean;
   /** Extra headers for the exchange request (e.g. a CSRF token), or a function returning them. */
   declare exchangeHeaders: ExchangeHeaders | undefined;
   /** Runs the flow elsewhere (the companion extension); the element keeps its UI and events. */
@@ -262,11 +244,11 @@ export class FlinksConnect extends LitElement {
     super();
     this.mode = 'popup';
     this.noRedirectFallback = false;
+    this.hideWhenConnected = false;
     this._state = 'idle';
-    this._loading = false;
-    this._loadFailed = false;
-    this._query = '';
-    this._active = 0;
+    this.addEventListener('flinks-exit', (event) => {
+      this.#exitReason = event.detail.reason;
+    });
   }
 
   /** Where the element is in a flow: idle, choosing, authorizing, exchanging, connected or error. */
@@ -311,7 +293,6 @@ export class FlinksConnect extends LitElement {
     // The language goes to the bank as ui_locales: a new one needs a new prepared request.
     const relang = (changed as Map<PropertyKey, unknown>).has('_lang');
     if (!this.hasUpdated || relang || CONFIG_KEYS.some((key) => changed.has(key))) this.#prepare();
-    if (changed.has('providersUrl')) this._providers = undefined;
   }
 
   /**
@@ -500,10 +481,9 @@ export class FlinksConnect extends LitElement {
     else this.#authorize(provider_id);
   }
 
-  // The picker: a combobox over a listbox (WAI-ARIA APG), focus kept inside while it is open.
+  // The picker: a modal dialog with a combobox over a listbox; its behaviour lives in PickerController.
   #choose(): void {
-    this._query = '';
-    this._active = 0;
+    this.#picker.reset();
     this.#setState('choosing');
     void this.#loadProviders();
     void this.updateComplete.then(() => this.#focus('input'));
@@ -511,35 +491,18 @@ export class FlinksConnect extends LitElement {
 
   async #loadProviders(): Promise<void> {
     const attempt = this.#attempt;
-    if (this._providers) return;
-    this._loading = true;
-    this._loadFailed = false;
     const url = this.providersUrl ?? '';
     try {
-      const response = await fetch(validateUrl('providers-url', url, location.href), {
-        headers: { Accept: 'application/json' },
-        credentials: 'same-origin',
-        ...(attempt ? { signal: attempt.abort.signal } : {}),
-      });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      this._providers = parseProviders(await response.json());
+      await this.#picker.load(validateUrl('providers-url', url, location.href), attempt?.abort.signal);
     } catch (cause) {
       if (this.#attempt !== attempt || this._state !== 'choosing') return;
-      this._loadFailed = true;
       const reason = cause instanceof Error ? ` (${cause.message})` : '';
       // Reported, but the picker stays open with a retry: the customer may still get through.
       this.#emit('flinks-error', {
         code: ErrorCode.PROVIDERS_FAILED,
         message: `providers-url ${url} must answer a JSON array of {provider_id, name}${reason}.`,
       });
-    } finally {
-      this._loading = false;
     }
-  }
-
-  #filtered(): Provider[] {
-    const query = fold(this._query);
-    return (this._providers ?? []).filter((p) => fold(p.name).includes(query));
   }
 
   #select(provider: Provider): void {
@@ -552,54 +515,9 @@ export class FlinksConnect extends LitElement {
     this.renderRoot.querySelector<HTMLElement>(selector)?.focus();
   }
 
-  #onSearch = (event: InputEvent): void => {
-    this._query = (event.target as HTMLInputElement).value;
-    this._active = 0;
-  };
-
-  #onPickerKey = (event: KeyboardEvent): void => {
-    const list = this.#filtered();
-    const last = list.length - 1;
-    const moves: Record<string, number> = {
-      ArrowDown: Math.min(this._active + 1, last),
-      ArrowUp: Math.max(this._active - 1, 0),
-      Home: 0,
-      End: last,
-    };
-    if (event.key in moves && event.target instanceof HTMLInputElement) {
-      event.preventDefault();
-      this._active = Math.max(0, moves[event.key] ?? 0);
-      void this.updateComplete.then(() =>
-        this.renderRoot.querySelector('[aria-selected="true"]')?.scrollIntoView({ block: 'nearest' }),
-      );
-    } else if (event.key === 'Enter' && event.target instanceof HTMLInputElement) {
-      event.preventDefault();
-      const provider = list[this._active];
-      if (provider) this.#select(provider);
-    } else if (event.key === 'Escape') {
-      event.preventDefault();
-      this.close();
-    } else if (event.key === 'Tab') {
-      // Keep focus in the picker while it is open.
-      const focusable = [
-        ...this.renderRoot.querySelectorAll<HTMLElement>('[part~="picker"] :is(input, button)'),
-      ];
-      const first = focusable[0];
-      const end = focusable[focusable.length - 1];
-      const current = this.shadowRoot?.activeElement;
-      if (event.shiftKey && current === first) {
-        event.preventDefault();
-        end?.focus();
-      } else if (!event.shiftKey && current === end) {
-        event.preventDefault();
-        first?.focus();
-      }
-    }
-  };
-
-  #onRetryProviders = (): void => {
+  #onRetryProviders(): void {
     void this.#loadProviders().then(() => this.#focus('input'));
-  };
+  }
 
   #authorize(provider_id: string): void {
     const attempt = this.#attempt;
@@ -965,57 +883,61 @@ export class FlinksConnect extends LitElement {
   }
 
   #status(t: Strings): TemplateResult | string {
+    const bank = this.#picker.name(this.#attempt?.provider_id);
     switch (this._state) {
       case 'authorizing':
-        return this.#attempt?.stalled ? t.stalled : t.authorizing;
+        return this.#attempt?.stalled
+          ? t.stalled
+          : html`<span class="spinner" aria-hidden="true"></span> ${t.connecting(bank)}`;
       case 'exchanging':
         return html`<span class="spinner" aria-hidden="true"></span> ${t.exchanging}`;
       case 'connected':
-        return t.connected;
-      case 'error': {
+        return html`<span class="check" aria-hidden="true"></span> ${t.connected(bank)}`;
+      case 'error':
         // A code from a driver that the catalogue does not know reads as the bank's failure.
         return t.errors[this._code as ErrorCode] || t.errors.AUTHORIZATION_FAILED;
-      }
       default:
-        return this._code === 'EXIT' ? t.exited : '';
+        if (this._code !== 'EXIT') return '';
+        return this.#exitReason === 'access_denied' || this.#exitReason === 'bank_refused'
+          ? t.refused(bank)
+          : t.exited;
     }
   }
 
-  #renderPicker(t: Strings): TemplateResult {
-    const list = this.#filtered();
-    const ready = !this._loading && !this._loadFailed;
-    const expanded = ready && list.length > 0;
-    // Markup kept on few lines: its whitespace ships in the bundle.
-    return html`<div part="picker" role="dialog" aria-labelledby="t" @keydown=${this.#onPickerKey}><h2 id="t">${t.chooseBank}</h2>
-<label>${t.search}<input role="combobox" autocomplete="off" spellcheck="false" aria-autocomplete="list" aria-controls="banks" aria-expanded=${expanded} aria-activedescendant=${expanded ? `bank-${this._active}` : nothing} .value=${this._query} @input=${this.#onSearch}></label>
-${
-  this._loading
-    ? html`<p role="status"><span class="spinner" aria-hidden="true"></span> ${t.loadingBanks}</p>`
-    : this._loadFailed
-      ? html`<p role="alert">${t.errors.PROVIDERS_FAILED}</p><button @click=${this.#onRetryProviders}>${t.retry}</button>`
-      : html`<ul id="banks" role="listbox" aria-label=${t.chooseBank}>${list.map(
-          (p, i) =>
-            html`<li id=${`bank-${i}`} role="option" part="item" aria-selected=${i === this._active} @click=${() => this.#select(p)}>${p.logo_url ? html`<img src=${p.logo_url} alt="" width="24" height="24">` : nothing}${p.name}</li>`,
-        )}</ul><p class="count" role="status">${list.length ? t.banksCount(list.length) : this._query ? t.noBanks(this._query) : t.none}</p>`
-}
-<button @click=${this.close}>${t.cancel}</button></div>`;
+  /**
+   * The main button, always the one next step: connect; after an error, try again (a bad configuration gets no
+   * retry, its message is for the partner's console: the button works again once the attribute is fixed);
+   * once connected, connect another bank, or nothing with `hide-when-connected`. One element throughout, so
+   * keyboard focus stays on it from one state to the next.
+   */
+  #renderButton(t: Strings): TemplateResult | typeof nothing {
+    const state = this._state;
+    const busy = state === 'exchanging';
+    const connected = state === 'connected';
+    const retry = state === 'error' && this._code !== ErrorCode.INVALID_CONFIG;
+    if (connected && this.hideWhenConnected) return nothing;
+    const label = retry ? t.retry : connected ? t.connectAnother : html`<slot>${t.connect}</slot>`;
+    return html`<button
+      part=${retry ? 'button retry' : 'button'}
+      ?disabled=${busy}
+      aria-busy=${busy}
+      @click=${this.open}
+    >${label}</button>`;
   }
 
   override render(): TemplateResult {
     const t = this.#t();
-    const state = this._state;
-    const busy = state === 'exchanging';
-    return html`<button part="button" ?disabled=${busy} aria-busy=${busy} @click=${this.open}><slot>${t.connect}</slot></button>
-<div class="row"><div part="status" role="status">${this.#status(t)}</div>${
-      // A bad configuration cannot work on a retry: its message is for the partner's console, not the customer.
-      state === 'error' && this._code !== ErrorCode.INVALID_CONFIG
-        ? html`<button part="retry" @click=${this.open}>${t.retry}</button>`
-        : nothing
-    }${
-      state === 'authorizing' && this.#attempt?.mode === 'popup'
-        ? html`${this.#attempt.stalled ? html`<button part="reopen" @click=${this.#reopen}>${t.reopen}</button>` : nothing}<button part="cancel" @click=${this.close}>${t.cancel}</button>`
-        : nothing
-    }</div>${state === 'choosing' ? this.#renderPicker(t) : nothing}`;
+    const attempt = this.#attempt;
+    const authorizing = this._state === 'authorizing' && attempt?.mode === 'popup';
+    return html`
+      ${this.#renderButton(t)}
+      <div class="row">
+        <div part="status" role="status">${this.#status(t)}</div>
+        ${authorizing && attempt.stalled ? html`<button part="reopen" @click=${this.#reopen}>${t.reopen}</button>` : nothing}
+        ${authorizing ? html`<button part="cancel" @click=${this.close}>${t.cancel}</button>` : nothing}
+      </div>
+      ${this._state === 'choosing' ? this.#picker.render(t) : nothing}
+    `;
   }
 }
 
