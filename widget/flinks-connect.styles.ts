@@ -10,6 +10,7 @@ export const styles = css`
     --_fg: var(--flinks-connect-foreground, light-dark(#1a1c21, #eceef3));
     --_border: var(--flinks-connect-border, light-dark(#6b7180, #8d94a6));
     --_muted: var(--flinks-connect-muted, light-dark(#4d5361, #b9bfcc));
+    --_error: var(--flinks-connect-error, light-dark(#b3261e, #ffb4ab));
     --_radius: var(--flinks-connect-radius, 0.5rem);
     display: inline-block;
     max-width: 100%;
@@ -65,8 +66,9 @@ export const styles = css`
     padding: 0.25rem 0.75rem;
     border-radius: var(--_radius);
   }
-  :host([state='error']) [part~='status'] {
-    color: var(--flinks-connect-error, light-dark(#b3261e, #ffb4ab));
+  :host([state='error']) [part~='status'],
+  [role='alert'] {
+    color: var(--_error);
   }
   :host([state='connected']) [part~='status'] {
     color: var(--flinks-connect-success, light-dark(#17663a, #8fdba8));
