@@ -187,7 +187,7 @@ export class PickerController implements ReactiveController {
     if (this.failed) {
       return html`
         <p class="note" role="alert">${t.errors.PROVIDERS_FAILED}</p>
-        <button class="wide" @click=${this.#actions.retry}>${t.retry}</button>
+        <button @click=${this.#actions.retry}>${t.retry}</button>
       `;
     }
     const list = this.list();
@@ -204,33 +204,36 @@ export class PickerController implements ReactiveController {
     `;
   }
 
+  /**
+   * The dialog. One scroller holds the search field and the list: the field stays in view (sticky), and the
+   * scrolling region has a tab stop (WCAG 2.1.1, axe's scrollable-region-focusable).
+   */
   render(t: Strings): TemplateResult {
     const expanded = !this.loading && !this.failed && this.list().length > 0;
     return html`
       <dialog part="dialog picker" aria-labelledby="picker-title" closedby="any" @close=${this.#onClose}>
         <h2 id="picker-title">${t.chooseBank}</h2>
-        <!-- One scroller from the search field down: it stays in view (sticky), and the region has a tab stop. -->
         <div class="body">
-        <label class="caption" for="search">${t.search}</label>
-        <input
-          id="search"
-          part="search"
-          type="search"
-          role="combobox"
-          autofocus
-          autocomplete="off"
-          spellcheck="false"
-          aria-autocomplete="list"
-          aria-controls="banks"
-          aria-expanded=${expanded}
-          aria-activedescendant=${expanded ? `bank-${this.active}` : nothing}
-          .value=${this.query}
-          @input=${this.#onSearch}
-          @keydown=${this.#onKey}
-        />
-        ${this.#renderBody(t)}
+          <label class="caption" for="search">${t.search}</label>
+          <input
+            id="search"
+            part="search"
+            type="search"
+            role="combobox"
+            autofocus
+            autocomplete="off"
+            spellcheck="false"
+            aria-autocomplete="list"
+            aria-controls="banks"
+            aria-expanded=${expanded}
+            aria-activedescendant=${expanded ? `bank-${this.active}` : nothing}
+            .value=${this.query}
+            @input=${this.#onSearch}
+            @keydown=${this.#onKey}
+          />
+          ${this.#renderBody(t)}
         </div>
-        <button part="cancel" class="wide" @click=${this.#onClose}>${t.cancel}</button>
+        <button part="cancel" @click=${this.#onClose}>${t.cancel}</button>
       </dialog>
     `;
   }

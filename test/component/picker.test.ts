@@ -231,9 +231,13 @@ describe('<flinks-connect> bank picker (no provider-id)', () => {
     await el.updateComplete;
     const [broken, plain, fine] = logos();
     expect(broken?.querySelector('img')).to.equal(null);
-    expect(getComputedStyle(broken as Element, '::before').content).to.equal('"BB"');
+    // Shown as the ::before's content (Firefox reports it as the unresolved attr(), the others as the string).
+    const monogram = (logo: Element | undefined) => getComputedStyle(logo as Element, '::before').content;
+    expect(broken?.getAttribute('data-initials')).to.equal('BB');
+    expect(monogram(broken)).to.not.equal('none');
     expect(plain?.getAttribute('data-initials')).to.equal('D');
-    expect(getComputedStyle(plain as Element, '::before').content).to.equal('"D"');
+    expect(monogram(plain)).to.not.equal('none');
+    expect(monogram(fine)).to.equal('none');
     expect(getComputedStyle(plain as Element).backgroundColor).to.not.equal(
       getComputedStyle(broken as Element).backgroundColor,
     );
