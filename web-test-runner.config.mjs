@@ -5,7 +5,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import minifyHTML from '@lit-labs/rollup-plugin-minify-html-literals';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { fromRollup } from '@web/dev-server-rollup';
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { playwrightLauncher } from '@web/test-runner-playwright';
 import { webdriverLauncher } from '@web/test-runner-webdriver';
@@ -328,6 +330,10 @@ export default {
   testsStartTimeout: 120_000,
   testFramework: { config: { timeout: 10_000 } },
   middleware: [partner],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' })],
+  plugins: [
+    esbuildPlugin({ ts: true, target: 'es2022' }),
+    // The widget's templates and styles minified as the build minifies them, so the tests check what ships.
+    fromRollup(minifyHTML)({ filter: (id) => /\/widget\/[^/]+\.ts$/.test(id), failOnError: true }),
+  ],
   browsers: [await launcher()],
 };

@@ -22,6 +22,7 @@ import {
   validateCallback,
 } from '../core/src/index.ts';
 import { browser, type Runtime } from './browser.ts';
+import { t } from './i18n.ts';
 import {
   type Connection,
   ExtensionErrorCode,
@@ -69,10 +70,6 @@ const store = createSessionFlowStore();
 const popups = new Set<Runtime.Port>();
 /** The attempt this worker instance is running; a pending attempt in storage without it was cut short. */
 let running: PendingAttempt | undefined;
-
-function t(key: string, substitutions?: string | string[]): string {
-  return browser.i18n.getMessage(key, substitutions) || key;
-}
 
 const redirectUri = () => browser.identity.getRedirectURL();
 

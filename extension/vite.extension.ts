@@ -11,7 +11,15 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { crx, type ManifestV3Export } from '@crxjs/vite-plugin';
 import type { Plugin, UserConfig } from 'vite';
-import { isLoopback, SCOPES, validateConfig } from '../core/src/config.ts';
+import {
+  checkSettings,
+  ENV_NAMES,
+  normalize,
+  REQUIRED_FIELDS,
+  requiredOrigins,
+  type Settings,
+  type SettingsField,
+} from './settings-schema.ts';
 
 export type ExtensionBrowser = 'chrome' | 'firefox';
 
@@ -24,29 +32,11 @@ export interface ExtensionBuildOptions {
   zip?: string | false;
 }
 
-/** The extension's build-time configuration, field by field (the same shape as `Settings` in settings.ts). */
-export interface BuildSettings {
-  client_id: string;
-  authorize_url: string;
-  exchange_url: string;
-  scope: string;
-  issuer: string;
-  provider_id: string;
-  providers_url: string;
-}
+/** The extension's build-time configuration: the extension's `Settings`, read from `FLINKS_*` variables. */
+export type BuildSettings = Settings;
 
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const EXTENSION_DIR = join(ROOT, 'extension');
-
-const ENV: Record<keyof BuildSettings, string> = {
-  client_id: 'FLINKS_CLIENT_ID',
-  authorize_url: 'FLINKS_AUTHORIZE_URL',
-  exchange_url: 'FLINKS_EXCHANGE_URL',
-  scope: 'FLINKS_SCOPE',
-  issuer: 'FLINKS_ISSUER',
-  provider_id: 'FLINKS_PROVIDER_ID',
-  providers_url: 'FLINKS_PROVIDERS_URL',
-};
 
 /** Firefox ties the redirect URL (`https://<hash>.extensions.allizom.org/`) to this id: keep it stable. */
 export const DEFAULT_GECKO_ID = 'flinks-connect@extension.flinks-connect';
@@ -55,48 +45,42 @@ function readJson(path: string): Record<string, unknown> {
   return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 }
 
-/** Reads and checks the `FLINKS_*` variables. Unset ones stay '' (the options page then asks for them). */
+/**
+ * The extension's English messages (`_locales/en`), so the build explains a bad variable in the options page's
+ * words.
+ */
+function englishMessages(): (key: string, substitutions?: string | string[]) => string {
+  const messages = readJson(join(EXTENSION_DIR, '_locales', 'en', 'messages.json')) as Record<
+    string,
+    { message: string }
+  >;
+  return (key, substitutions = []) => {
+    const values = typeof substitutions === 'string' ? [substitutions] : substitutions;
+    const message = messages[key]?.message ?? key;
+    return message.replace(/\$(\d)/g, (_, n: string) => values[Number(n) - 1] ?? '');
+  };
+}
+
+/**
+ * Reads and checks the `FLINKS_*` variables with the options page's own rules (settings-schema.ts). Unset ones
+ * stay '' (the options page then asks for them).
+ */
 export function readBuildSettings(env: Record<string, string | undefined>): BuildSettings {
-  const settings = {} as BuildSettings;
-  for (const [field, name] of Object.entries(ENV) as [keyof BuildSettings, string][]) {
-    settings[field] = env[name]?.trim() ?? '';
-  }
-  const problems: string[] = [];
-  for (const field of ['authorize_url', 'exchange_url', 'issuer', 'providers_url'] as const) {
-    const value = settings[field];
-    if (!value) continue;
-    let url: URL | undefined;
-    try {
-      url = new URL(value);
-    } catch {
-      problems.push(`${ENV[field]}="${value}" is not an absolute URL.`);
-      continue;
-    }
-    if (url.protocol !== 'https:' && !isLoopback(url)) {
-      problems.push(`${ENV[field]}="${value}" must use https (plain http only on localhost/127.0.0.1).`);
-    }
-  }
-  if (settings.provider_id && !/^\d{1,12}$/.test(settings.provider_id)) {
-    problems.push(`FLINKS_PROVIDER_ID="${settings.provider_id}" must be a Flinks provider id, e.g. 1000.`);
-  }
-  if (settings.scope) {
-    const unknown = settings.scope.split(/\s+/).filter((s) => !(SCOPES as readonly string[]).includes(s));
-    if (unknown.length) problems.push(`FLINKS_SCOPE has unknown cluster(s) ${unknown.join(', ')}.`);
-  }
-  if (problems.length === 0 && settings.client_id && settings.authorize_url) {
-    try {
-      // The redirect URI is only known in the browser; any https URL stands in for it here.
-      validateConfig({
-        client_id: settings.client_id,
-        authorize_url: settings.authorize_url,
-        redirect_uri: 'https://extension.invalid/',
-        scope: settings.scope || undefined,
-        issuer: settings.issuer || undefined,
-      });
-    } catch (error) {
-      problems.push(error instanceof Error ? error.message : String(error));
-    }
-  }
+  const settings = normalize(
+    Object.fromEntries(Object.entries(ENV_NAMES).map(([field, name]) => [field, env[name]])),
+  );
+  // The redirect URI is only known in the browser; any https URL stands in for it here.
+  const errors = checkSettings(settings, 'https://extension.invalid/', englishMessages(), {
+    complete: false,
+  });
+  const problems = Object.entries(errors).map(([field, message]) => {
+    if (field === 'form') return message;
+    const name = ENV_NAMES[field as SettingsField];
+    const value = settings[field as SettingsField];
+    // `FLINKS_X="value" must …` when the message quotes the value, else `FLINKS_X: …` (no value: it may hold a
+    // password, which the message is about).
+    return message.startsWith(`"${value}"`) ? `${name}=${message}` : `${name}: ${message}`;
+  });
   if (problems.length) {
     throw new Error(`Invalid extension configuration:\n  ${problems.join('\n  ')}`);
   }
@@ -104,15 +88,7 @@ export function readBuildSettings(env: Record<string, string | undefined>): Buil
 }
 
 /** `scheme://host/*` for the exchange and providers URLs: the only hosts the extension may reach. */
-export function hostPermissions(settings: BuildSettings): string[] {
-  const origins = new Set<string>();
-  for (const value of [settings.exchange_url, settings.providers_url]) {
-    if (!value) continue;
-    const url = new URL(value);
-    origins.add(`${url.protocol}//${url.hostname}/*`);
-  }
-  return [...origins];
-}
+export const hostPermissions: (settings: BuildSettings) => string[] = requiredOrigins;
 
 /** Throws unless manifest.json and package.json carry the same version: one release, one number. */
 export function assertSameVersion(manifestVersion: unknown, packageVersion: unknown): void {
@@ -257,9 +233,7 @@ function zipPlugin(outDir: string, zipPath: string): Plugin {
 export function extensionConfig(browser: ExtensionBrowser, options: ExtensionBuildOptions = {}): UserConfig {
   const env = options.env ?? process.env;
   const settings = readBuildSettings(env);
-  const missing = (Object.keys(ENV) as (keyof BuildSettings)[])
-    .filter((f) => ['client_id', 'authorize_url', 'exchange_url'].includes(f) && !settings[f])
-    .map((f) => ENV[f]);
+  const missing = REQUIRED_FIELDS.filter((f) => !settings[f]).map((f) => ENV_NAMES[f]);
   if (missing.length) {
     console.warn(
       `extension (${browser}): ${missing.join(', ')} not set; the build asks for them on its options page.`,

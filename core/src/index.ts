@@ -38,3 +38,4 @@ export {
   type FlowStore,
   isPendingFlow,
 } from './flow-store.ts';
+export { checkScope, type ScopeCheck } from './scopes.ts';
