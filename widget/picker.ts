@@ -158,6 +158,16 @@ export class PickerController implements ReactiveController {
   /** Escape, the backdrop (`closedby="any"`) and Cancel all end here: the attempt is cancelled. */
   #onClose = (): void => this.#actions.cancel();
 
+  /**
+   * Escape closes the dialog in every engine: WebKitGTK receives it but does not cancel a modal dialog (macOS
+   * Safari does, through cancelOperation:), so it is closed here, the same way everywhere.
+   */
+  #onDialogKey = (event: KeyboardEvent): void => {
+    if (event.key !== 'Escape' || event.defaultPrevented) return;
+    event.preventDefault();
+    (event.currentTarget as HTMLDialogElement).close();
+  };
+
   #onLogoError(url: string): void {
     this.#brokenLogos.add(url);
     this.#host.requestUpdate();
@@ -211,7 +221,13 @@ export class PickerController implements ReactiveController {
   render(t: Strings): TemplateResult {
     const expanded = !this.loading && !this.failed && this.list().length > 0;
     return html`
-      <dialog part="dialog picker" aria-labelledby="picker-title" closedby="any" @close=${this.#onClose}>
+      <dialog
+        part="dialog picker"
+        aria-labelledby="picker-title"
+        closedby="any"
+        @close=${this.#onClose}
+        @keydown=${this.#onDialogKey}
+      >
         <h2 id="picker-title">${t.chooseBank}</h2>
         <div class="body">
           <label class="caption" for="search">${t.search}</label>
