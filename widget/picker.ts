@@ -73,6 +73,8 @@ export class PickerController implements ReactiveController {
   active = 0;
   #host: PickerHost;
   #from = '';
+  /** The latest load: an earlier one (aborted with its attempt) must not mark the list failed or loaded. */
+  #run = 0;
   #brokenLogos = new Set<string>();
   #actions: PickerActions;
 
@@ -97,6 +99,7 @@ export class PickerController implements ReactiveController {
   /** Fetches the list from `url` unless it came from there already; throws (and shows the retry) on failure. */
   async load(url: URL, signal?: AbortSignal): Promise<void> {
     if (this.providers && this.#from === url.href) return;
+    const run = ++this.#run;
     this.loading = true;
     this.failed = false;
     this.#host.requestUpdate();
@@ -108,14 +111,16 @@ export class PickerController implements ReactiveController {
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const { providers, popular } = parseProviders(await response.json());
+      if (run !== this.#run) return;
       this.providers = providers;
       this.popular = popular.flatMap((id) => providers.find((p) => p.provider_id === id) ?? []);
       this.#from = url.href;
     } catch (error) {
+      if (run !== this.#run) return;
       this.failed = true;
       throw error;
     } finally {
-      this.loading = false;
+      if (run === this.#run) this.loading = false;
       this.#host.requestUpdate();
     }
   }

@@ -269,6 +269,17 @@ describe('<flinks-connect> bank picker (no provider-id)', () => {
     );
   });
 
+  it('reopened while its first load is still on its way, lists the banks (the aborted load is not a failure)', async () => {
+    const { el, events } = await _openPicker('slow');
+    el.close();
+    _click(el);
+    await _loaded(el);
+    // Booleans, not elements: a failed comparison of elements is slow for the runner to report.
+    expect(!!el.shadowRoot?.querySelector('[role="alert"]'), 'a failure is shown').to.equal(false);
+    expect(_picker(el).items).to.have.length(4);
+    expect(events.map((e) => e.name)).to.not.include('flinks-error');
+  });
+
   it('says so when the list is empty', async () => {
     const { el } = await _openPicker('empty');
     await _loaded(el);
