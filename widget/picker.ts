@@ -26,11 +26,11 @@ export interface PickerActions {
 function parseProviders(json: unknown): { providers: Provider[]; popular: string[] } {
   const body = json as { providers?: unknown; popular?: unknown };
   const list = Array.isArray(json) ? json : body?.providers;
-  if (!Array.isArray(list)) throw new TypeError('not a list of providers');
+  if (!Array.isArray(list)) throw new TypeError('unexpected JSON');
   const providers = list.map((item: Record<string, unknown>) => {
     const id = item?.provider_id;
     if ((typeof id !== 'number' && typeof id !== 'string') || typeof item?.name !== 'string') {
-      throw new TypeError('a provider without provider_id or name');
+      throw new TypeError('unexpected JSON');
     }
     const provider: Provider = { provider_id: String(id), name: item.name };
     const logo = item.logo_url;
