@@ -61,7 +61,7 @@ function libConfig(): UserConfig {
           'server-node': 'core/server/node/index.ts',
           sandbox: 'test/sandbox/package.ts',
           react: 'widget/react.ts',
-          'flinks-outbound': 'core/server/cli.ts',
+          'flinks-outbound': 'core/server/node/cli.ts',
           'flinks-sandbox': 'test/sandbox/bin.ts',
         },
         formats: ['es'],

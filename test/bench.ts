@@ -4,7 +4,7 @@
  * server side under load (autocannon) and its memory over many flows. Prints all of it, writes
  * `bench/results.json` and, on a run without an injected delay, the README's table.
  *
- * Environment: BENCH_RUNS (runs per contender, default 12), BENCH_FLOWS (whole flows for the memory figure,
+ * Environment: BENCH_RUNS (runs per contender, default 16), BENCH_FLOWS (whole flows for the memory figure,
  * default 500; 10000 for the full figure, which takes minutes more), BENCH_LOAD_SECONDS (per autocannon
  * target, default 4), BENCH_INJECT_DELAY_MS (a busy wait the
  * widget's bench page adds at start-up and in the click: shows a broken budget), BENCH_ONLY (node, browser or
@@ -16,11 +16,19 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { runBrowserBench } from './bench/browser.ts';
 import type { Variant } from './bench/harness.ts';
 import { runNodeBench, sizesOf } from './bench/node.ts';
-import { browserTable, NAMES, readmeSection, statsOf, verdicts } from './bench/report.ts';
+import {
+  browserTable,
+  NAMES,
+  phaseStats,
+  phaseTable,
+  readmeSection,
+  statsOf,
+  verdicts,
+} from './bench/report.ts';
 import { runServerBench } from './bench/server.ts';
 
 const env = process.env;
-const runs = Number(env.BENCH_RUNS ?? 12);
+const runs = Number(env.BENCH_RUNS ?? 16);
 const flows = Number(env.BENCH_FLOWS ?? 500);
 const seconds = Number(env.BENCH_LOAD_SECONDS ?? 4);
 const delayMs = Number(env.BENCH_INJECT_DELAY_MS ?? 0);
@@ -64,6 +72,8 @@ if (!only || only === 'browser') {
     );
   }
   for (const line of browserTable(stats)) log(line);
+  const phases = phaseStats(browser.runs);
+  for (const line of phaseTable(phases)) log(line);
   if (browser.failures.length) {
     log(`  ${browser.failures.length} run(s) failed:`);
     for (const failure of browser.failures.slice(0, 5)) log(`    ${failure.slice(0, 200)}`);
@@ -75,6 +85,7 @@ if (!only || only === 'browser') {
     chromium: browser.chromium,
     sizes,
     stats,
+    phases,
     verdicts: judged,
     failures: browser.failures,
     runs: browser.runs,

@@ -89,15 +89,15 @@ export interface RecipientInput extends RecipientFields {
 /** Options of {@link createAdminClient}: the API host and either a token manager or the Partner's credentials. */
 export interface AdminClientOptions extends HttpOptions {
   /** Flinks' API host, e.g. `https://ob.flinksapp.com`; paths under `/api/v1` are added. */
-  base_url: string;
+  baseUrl: string;
   /** A token manager to share; otherwise one is made from the credentials below with scope `client:admin`. */
   tokens?: TokenManager;
-  /** Default `<base_url>/api/v1/token`. */
-  token_url?: string;
-  client_id?: string;
-  client_secret?: string;
-  client_auth?: TokenEndpointOptions['client_auth'];
-  body_format?: TokenEndpointOptions['body_format'];
+  /** Default `<baseUrl>/api/v1/token`. */
+  tokenUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+  clientAuth?: TokenEndpointOptions['clientAuth'];
+  bodyFormat?: TokenEndpointOptions['bodyFormat'];
   issuer?: string;
   /**
    * Whose credentials these are, which sets the token's scope: `partner` (default) asks for `client:admin`, which
@@ -112,21 +112,21 @@ export interface AdminClientOptions extends HttpOptions {
 
 /** Options of {@link AdminClient.waitForActive}. */
 export interface WaitForActiveOptions {
-  provider_ids: number[];
+  providerIds: number[];
   /** The recipient whose registrations to watch; default this client. */
-  client_id?: string;
+  clientId?: string;
   /** Default 10 minutes. */
-  timeout_ms?: number;
+  timeoutMs?: number;
   /** Poll interval; default 5 s. */
-  interval_ms?: number;
-  /** Called with the registrations of `provider_ids` after each poll. */
+  intervalMs?: number;
+  /** Called with the registrations of `providerIds` after each poll. */
   onStatus?: (registrations: Registration[]) => void;
   signal?: AbortSignal;
 }
 
 /** The Partner administration client returned by {@link createAdminClient}. */
 export interface AdminClient {
-  readonly client_id: string;
+  readonly clientId: string;
   /** Providers: all of them for a Partner token, the ACTIVE ones for a Recipient token. */
   providers(): Promise<Provider[]>;
   /**
@@ -134,30 +134,30 @@ export interface AdminClient {
    * true` keeps the ones it can use.
    */
   providersV2(params?: { country?: string; isEnabledForClient?: boolean }): Promise<ProviderV2[]>;
-  provider(provider_id: number | string): Promise<ProviderDetails>;
+  provider(providerId: number | string): Promise<ProviderDetails>;
   /**
    * Asks Flinks to register recipients with providers. `form: 'path'` (default) uses
    * `POST /recipients/providers/requests/{recipient_ids}/{provider_ids}`; `'body'` the older form with ids in the body.
    */
   requestRegistration(params: {
-    provider_ids: number[];
-    /** Default `[this client_id]`. */
-    recipient_ids?: string[];
+    providerIds: number[];
+    /** Default `[this clientId]`. */
+    recipientIds?: string[];
     form?: 'path' | 'body';
   }): Promise<unknown>;
   /** Registration statuses of one recipient (default this client), or of all recipients with `all: true`. */
-  registrations(params?: { client_id?: string; all?: boolean }): Promise<Registration[]>;
-  /** Polls until every provider in `provider_ids` is `ACTIVE`; throws `WAIT_TIMEOUT` when time runs out. */
+  registrations(params?: { clientId?: string; all?: boolean }): Promise<Registration[]>;
+  /** Polls until every provider in `providerIds` is `ACTIVE`; throws `WAIT_TIMEOUT` when time runs out. */
   waitForActive(options: WaitForActiveOptions): Promise<Registration[]>;
   createRecipient(params: RecipientInput & { name: string }): Promise<Recipient>;
   /** `PUT /recipients/{client_id}`: replaces the fields given, keeps the others. */
-  updateRecipient(client_id: string, fields: RecipientInput): Promise<Recipient>;
+  updateRecipient(clientId: string, fields: RecipientInput): Promise<Recipient>;
   recipients(): Promise<Recipient[]>;
-  recipient(client_id: string): Promise<Recipient>;
+  recipient(clientId: string): Promise<Recipient>;
   /** Replaces the recipient's redirect URIs. */
-  setRedirectUris(client_id: string, redirect_uris: string[]): Promise<Recipient>;
+  setRedirectUris(clientId: string, redirectUris: string[]): Promise<Recipient>;
   /** Issues a new secret for the recipient; the answer holds it (once). */
-  rotateSecret(client_id: string): Promise<Recipient>;
+  rotateSecret(clientId: string): Promise<Recipient>;
 }
 
 /** The upstream's own explanation of an error answer, redacted (it may echo the request's bearer token). */
@@ -174,9 +174,7 @@ const segment = (name: string, value: string | number): string => pathSegment(na
 
 function providerIds(ids: unknown): number[] {
   if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id > 0)) {
-    throw new TypeError(
-      'provider_ids must be a non-empty list of provider ids (whole numbers such as 1000).',
-    );
+    throw new TypeError('providerIds must be a non-empty list of provider ids (whole numbers such as 1000).');
   }
   return ids;
 }
@@ -233,19 +231,19 @@ function scopeOf(role: AdminClientOptions['role']): string | undefined {
  */
 export function createAdminClient(options: AdminClientOptions): AdminClient {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object.');
-  const http = createHttp(options.base_url, options);
+  const http = createHttp(options.baseUrl, options);
   const tokens =
     options.tokens ??
     createTokenManager({
-      token_url: options.token_url ?? new URL('/api/v1/token', http.base).href,
-      client_id: options.client_id as string,
-      client_secret: options.client_secret as string,
+      tokenUrl: options.tokenUrl ?? new URL('/api/v1/token', http.base).href,
+      clientId: options.clientId as string,
+      clientSecret: options.clientSecret as string,
       scope: options.scope ?? scopeOf(options.role),
-      ...(options.client_auth ? { client_auth: options.client_auth } : {}),
-      ...(options.body_format ? { body_format: options.body_format } : {}),
+      ...(options.clientAuth ? { clientAuth: options.clientAuth } : {}),
+      ...(options.bodyFormat ? { bodyFormat: options.bodyFormat } : {}),
       ...(options.issuer ? { issuer: options.issuer } : {}),
       ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(options.timeout_ms ? { timeout_ms: options.timeout_ms } : {}),
+      ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
   const root = http.base.pathname.replace(/\/+$/, '');
@@ -312,7 +310,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
   };
 
   const client: AdminClient = {
-    client_id: tokens.client_id,
+    clientId: tokens.clientId,
     providers: async () =>
       list<Provider>(await call('GET', '/api/v1/providers', 'GET /providers'), 'providers'),
     providersV2: async (params = {}) =>
@@ -324,17 +322,17 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
         }),
         'providers',
       ),
-    provider: (provider_id) =>
+    provider: (providerId) =>
       call<ProviderDetails>(
         'GET',
-        `/api/v1/providers/${segment('provider_id', provider_id)}`,
+        `/api/v1/providers/${segment('provider_id', providerId)}`,
         'GET /providers/{id}',
       ),
-    requestRegistration: ({ provider_ids, recipient_ids, form = 'path' }) => {
-      const providers = providerIds(provider_ids);
-      const recipients = recipient_ids ?? [tokens.client_id];
+    requestRegistration: ({ providerIds: ids, recipientIds, form = 'path' }) => {
+      const providers = providerIds(ids);
+      const recipients = recipientIds ?? [tokens.clientId];
       if (!Array.isArray(recipients) || recipients.length === 0) {
-        throw new TypeError('recipient_ids must be a non-empty list of client ids.');
+        throw new TypeError('recipientIds must be a non-empty list of client ids.');
       }
       if (form === 'body') {
         return call('POST', '/api/v1/recipients/providers/requests', 'POST /recipients/providers/requests', {
@@ -345,24 +343,24 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       const path = `/api/v1/recipients/providers/requests/${recipients.map((r) => segment('recipient_id', r)).join(',')}/${providers.join(',')}`;
       return call('POST', path, 'POST /recipients/providers/requests/{recipients}/{providers}');
     },
-    registrations: async ({ client_id, all } = {}) => {
+    registrations: async ({ clientId, all } = {}) => {
       const path = all
         ? '/api/v1/recipients/providers/requests'
-        : `/api/v1/recipients/${segment('client_id', client_id ?? tokens.client_id)}/providers/requests`;
+        : `/api/v1/recipients/${segment('client_id', clientId ?? tokens.clientId)}/providers/requests`;
       return list<Registration>(await call('GET', path, `GET ${path}`), 'requests');
     },
     async waitForActive({
-      provider_ids,
-      client_id,
-      timeout_ms = 600_000,
-      interval_ms = 5_000,
+      providerIds: ids,
+      clientId,
+      timeoutMs = 600_000,
+      intervalMs = 5_000,
       onStatus,
       signal,
     }) {
-      const wanted = providerIds(provider_ids);
-      const deadline = now() + timeout_ms;
+      const wanted = providerIds(ids);
+      const deadline = now() + timeoutMs;
       for (;;) {
-        const current = (await client.registrations(client_id ? { client_id } : {})).filter((r) =>
+        const current = (await client.registrations(clientId ? { clientId } : {})).filter((r) =>
           wanted.includes(Number(r.provider_id)),
         );
         onStatus?.(current);
@@ -370,7 +368,7 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
           current.some((r) => Number(r.provider_id) === id && r.registration_status === 'ACTIVE'),
         );
         if (active) return current;
-        if (now() + interval_ms > deadline) {
+        if (now() + intervalMs > deadline) {
           const pending = wanted
             .map(
               (id) =>
@@ -379,10 +377,10 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
             .join(', ');
           throw new FlinksServerError(
             ServerErrorCode.WAIT_TIMEOUT,
-            `Registrations are not all ACTIVE after ${Math.round(timeout_ms / 1000)} s (${pending}).`,
+            `Registrations are not all ACTIVE after ${Math.round(timeoutMs / 1000)} s (${pending}).`,
           );
         }
-        await sleep(interval_ms, signal);
+        await sleep(intervalMs, signal);
       }
     },
     createRecipient: (params) => {
@@ -392,41 +390,41 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
       }
       return call<Recipient>('POST', '/api/v1/recipients', 'POST /recipients', recipientBody(params));
     },
-    updateRecipient: (client_id, fields) =>
+    updateRecipient: (clientId, fields) =>
       call<Recipient>(
         'PUT',
-        `/api/v1/recipients/${segment('client_id', client_id)}`,
+        `/api/v1/recipients/${segment('client_id', clientId)}`,
         'PUT /recipients/{client_id}',
         recipientBody(fields),
       ),
     recipients: async () =>
       list<Recipient>(await call('GET', '/api/v1/recipients', 'GET /recipients'), 'recipients'),
-    recipient: (client_id) =>
+    recipient: (clientId) =>
       call<Recipient>(
         'GET',
-        `/api/v1/recipients/${segment('client_id', client_id)}`,
+        `/api/v1/recipients/${segment('client_id', clientId)}`,
         'GET /recipients/{client_id}',
       ),
-    setRedirectUris: (client_id, redirect_uris) => {
+    setRedirectUris: (clientId, redirectUris) => {
       if (
-        !Array.isArray(redirect_uris) ||
-        !redirect_uris.every((u) => typeof u === 'string' && URL.canParse(u))
+        !Array.isArray(redirectUris) ||
+        !redirectUris.every((u) => typeof u === 'string' && URL.canParse(u))
       ) {
-        throw new TypeError('redirect_uris must be a list of absolute URLs.');
+        throw new TypeError('redirectUris must be a list of absolute URLs.');
       }
       return call<Recipient>(
         'PUT',
-        `/api/v1/recipients/${segment('client_id', client_id)}`,
+        `/api/v1/recipients/${segment('client_id', clientId)}`,
         'PUT /recipients/{client_id}',
         {
-          redirect_uris,
+          redirect_uris: redirectUris,
         },
       );
     },
-    rotateSecret: (client_id) =>
+    rotateSecret: (clientId) =>
       call<Recipient>(
         'POST',
-        `/api/v1/recipients/${segment('client_id', client_id)}/secret`,
+        `/api/v1/recipients/${segment('client_id', clientId)}/secret`,
         'POST /recipients/{client_id}/secret',
       ),
   };

@@ -74,13 +74,13 @@ export interface ConnectionsOptions extends TokenEndpointOptions {
   /** Default {@link createMemoryTokenStore}. */
   store?: TokenStore;
   /** FDX base URL for {@link Connections.fdx}, e.g. `https://ob.flinksapp.com/api/fdx/5`. */
-  fdx_base_url?: string;
+  fdxBaseUrl?: string;
   /** Options of the FDX clients {@link Connections.fdx} makes (timeout, retries, …). */
   fdx?: HttpOptions;
   /** Seconds before expiry at which the access token is refreshed; default 30. */
-  skew_seconds?: number;
-  /** Flinks' revoke endpoint for {@link Connections.revoke}; default `revoke` beside `token_url` (`/api/v1/revoke`). */
-  revoke_url?: string;
+  skewSeconds?: number;
+  /** Flinks' revoke endpoint for {@link Connections.revoke}; default `revoke` beside `tokenUrl` (`/api/v1/revoke`). */
+  revokeUrl?: string;
   /** Clock in epoch milliseconds. */
   now?: () => number;
   /** Makes connection ids; default `crypto.randomUUID()`. */
@@ -151,12 +151,12 @@ export function createConnections(options: ConnectionsOptions): Connections {
   for (const method of ['get', 'set', 'delete'] as const) {
     if (typeof store[method] !== 'function') throw new TypeError(`store.${method} must be a function.`);
   }
-  const skew = options.skew_seconds ?? 30;
+  const skew = options.skewSeconds ?? 30;
   const generateId = options.generateId ?? (() => crypto.randomUUID());
   const refreshing = new Map<string, Promise<string>>();
   const revokeUrl = checkEndpointUrl(
-    'revoke_url',
-    options.revoke_url ?? new URL('revoke', options.token_url).href,
+    'revokeUrl',
+    options.revokeUrl ?? new URL('revoke', options.tokenUrl).href,
   );
   const revokeHttp = createHttp(revokeUrl.href, {
     ...options.fdx,
@@ -329,10 +329,10 @@ export function createConnections(options: ConnectionsOptions): Connections {
       await store.delete(id);
     },
     fdx(id) {
-      if (!options.fdx_base_url) throw new TypeError('Set fdx_base_url to read FDX data of a connection.');
+      if (!options.fdxBaseUrl) throw new TypeError('Set fdxBaseUrl to read FDX data of a connection.');
       const base = {
         ...options.fdx,
-        base_url: options.fdx_base_url,
+        baseUrl: options.fdxBaseUrl,
         getAccessToken: (opts: { rejected?: string }) => getAccessToken(id, opts),
       };
       /** FDX 602 on the one call every consent allows (ACCOUNT_BASIC): the consent itself is gone. */

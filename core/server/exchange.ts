@@ -1,6 +1,7 @@
 import type { ExchangeRequestBody } from '../src/exchange.ts';
 import { FlinksServerError, ServerErrorCode } from './errors.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import { createRedactor } from './redact.ts';
 import { createTokenEndpoint, type TokenEndpointOptions, type Tokens } from './token-endpoint.ts';
 
 /** The JSON body `<flinks-connect>` POSTs to the exchange endpoint (the public contract). */
@@ -16,10 +17,15 @@ export interface ExchangeContext {
   request: Request;
 }
 
+/** Where the kit writes its log lines; `console` by default. Give yours (pino, winston, …) or a no-op. */
+export interface Logger {
+  warn(message: string): void;
+}
+
 /** Options of {@link createExchangeHandler}: the token endpoint and client credentials, plus what is accepted. */
 export interface ExchangeHandlerOptions extends TokenEndpointOptions {
   /** Allow-list of redirect URIs this endpoint accepts, each exactly as registered with Flinks. */
-  redirect_uris: string[];
+  redirectUris: string[];
   /**
    * Stores the tokens. Its return value is the JSON answered to the browser (`{ connected: true }` when it returns
    * `undefined`); an answer that contains a token is refused.
@@ -27,6 +33,8 @@ export interface ExchangeHandlerOptions extends TokenEndpointOptions {
   onTokens: (context: ExchangeContext) => unknown | Promise<unknown>;
   /**
    * Same-origin / CSRF check, run before the body is read; throw to refuse (403). Default {@link checkSameOrigin}.
+   * The message of what it throws names the refusal in the 403's `message` (the client secret removed) and in the
+   * log line: say which check refused, never put a secret in it.
    */
   checkRequest?: (request: Request) => void | Promise<void>;
   /**
@@ -38,10 +46,15 @@ export interface ExchangeHandlerOptions extends TokenEndpointOptions {
   /** Largest accepted body; default 8 KiB. */
   maxBodyBytes?: number;
   /**
-   * Called with every error the handler answers (already free of secrets and tokens), e.g. to log it.
-   * Default: one `console.warn` line for 5xx answers only.
+   * Called with every error the handler answers (already free of secrets and tokens), e.g. to count them.
+   * Logging does not depend on it: see `logger`.
    */
   onError?: (error: FlinksServerError, request: Request) => void;
+  /**
+   * Gets one `warn` line per error answered: each refusal (4xx: which check refused, the method and URL path) and each
+   * failure (5xx). Lines hold no secret, code, verifier or token. Default `console`.
+   */
+  logger?: Logger;
 }
 
 /** Default `maxBodyBytes`: the widget's exchange request is well under 2 KiB. */
@@ -58,19 +71,27 @@ const FIELDS = {
   correlation_id: { max: 128, pattern: /^[\x21-\x7e]+$/ },
 } as const;
 
+/** A request header's value as a refusal message may quote it: one line, at most 100 characters. */
+function quote(value: string): string {
+  const line = value.replace(/[^\x20-\x7e]/g, '?');
+  return line.length > 100 ? `${line.slice(0, 100)}…` : line;
+}
+
 /**
  * Refuses requests a browser marks as cross-site (`Sec-Fetch-Site: cross-site`) or whose `Origin` is another
  * site's. Requiring `application/json` already forces a CORS preflight on cross-origin requests; this is the
- * second line. Compose it with your own CSRF-token check in `checkRequest`.
+ * second line. Compose it with your own CSRF-token check in `checkRequest`. The error names the check that refused
+ * (`cross-site request (Sec-Fetch-Site: cross-site)`, `cross-origin Origin https://x`).
  */
 export function checkSameOrigin(request: Request): void {
   const site = request.headers.get('sec-fetch-site');
   if (site === 'cross-site' || site === 'same-site') {
-    throw new Error(`Sec-Fetch-Site is ${site}: the exchange endpoint only accepts same-origin requests.`);
+    throw new Error(`${site} request (Sec-Fetch-Site: ${site}); only same-origin requests are accepted`);
   }
   const origin = request.headers.get('origin');
   if (origin && site !== 'same-origin' && origin !== new URL(request.url).origin) {
-    throw new Error(`Origin ${origin} is not this site's origin.`);
+    // The origin this endpoint sees goes to the log line only: behind a proxy it may be an internal host.
+    throw new Error(`cross-origin Origin ${quote(origin)}`);
   }
 }
 
@@ -214,7 +235,7 @@ function browserMessage(error: FlinksServerError): string {
       // No OAuth error in the answer (an error page, a proxy's 404): its status says where to look, its text is not sent.
       const upstream = (error.cause as { status?: unknown } | undefined)?.status;
       return typeof upstream === 'number'
-        ? `Flinks' token endpoint answered HTTP ${upstream} without an OAuth error: check token_url.`
+        ? `Flinks' token endpoint answered HTTP ${upstream} without an OAuth error: check tokenUrl.`
         : 'Flinks refused the authorization code: start the connection again.';
     }
     case ServerErrorCode.INVALID_TOKEN_RESPONSE:
@@ -228,10 +249,11 @@ function browserMessage(error: FlinksServerError): string {
   }
 }
 
-function defaultOnError(error: FlinksServerError): void {
-  if ((error.status ?? 500) >= 500) {
-    console.warn(`[flinks-connect] exchange failed: ${error.code}: ${error.message}`);
-  }
+/** The log line of an answered error: refusals name the check, the method and the path; failures the code. */
+function logLine(error: FlinksServerError, status: number, request: Request): string {
+  if (status >= 500) return `[flinks-connect] exchange failed: ${error.code}: ${error.message}`;
+  const url = new URL(request.url);
+  return `[flinks-connect] exchange refused: ${status} ${error.code}: ${error.message} (${request.method} ${url.origin}${url.pathname})`;
 }
 
 /**
@@ -244,15 +266,15 @@ export function createExchangeHandler(
   options: ExchangeHandlerOptions,
 ): (request: Request) => Promise<Response> {
   const endpoint = createTokenEndpoint(options);
-  if (!Array.isArray(options.redirect_uris) || options.redirect_uris.length === 0) {
-    throw new TypeError('redirect_uris must list at least one redirect URI registered with Flinks.');
+  if (!Array.isArray(options.redirectUris) || options.redirectUris.length === 0) {
+    throw new TypeError('redirectUris must list at least one redirect URI registered with Flinks.');
   }
-  for (const uri of options.redirect_uris) {
+  for (const uri of options.redirectUris) {
     if (typeof uri !== 'string' || !URL.canParse(uri)) {
-      throw new TypeError(`redirect_uris has "${uri}", which is not an absolute URL.`);
+      throw new TypeError(`redirectUris has "${uri}", which is not an absolute URL.`);
     }
   }
-  const allowed = new Set(options.redirect_uris);
+  const allowed = new Set(options.redirectUris);
   if (typeof options.onTokens !== 'function')
     throw new TypeError('onTokens must be a function that stores the tokens.');
   const checkRequest = options.checkRequest ?? checkSameOrigin;
@@ -267,12 +289,27 @@ export function createExchangeHandler(
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) {
     throw new TypeError('maxBodyBytes must be a positive whole number.');
   }
-  const onError = options.onError ?? defaultOnError;
-  const secret = options.client_secret;
+  const onError = options.onError;
+  if (onError !== undefined && typeof onError !== 'function')
+    throw new TypeError('onError must be a function.');
+  const logger = options.logger ?? console;
+  if (typeof logger?.warn !== 'function') throw new TypeError('logger must have a warn(message) method.');
+  const secret = options.clientSecret;
+  /** A refusal's own words, as `checkRequest` threw them, without the client secret. */
+  const refusal = (cause: unknown): string => {
+    const text = cause instanceof Error ? cause.message.trim().replace(/\.$/, '') : '';
+    if (!text) return 'checkRequest refused it';
+    const clean = createRedactor([secret])(text).replace(/\s+/g, ' ');
+    return clean.length > 300 ? `${clean.slice(0, 300)}…` : clean;
+  };
 
   const handle = async (request: Request): Promise<Response> => {
     if (request.method !== 'POST') {
-      throw httpError(405, ServerErrorCode.METHOD_NOT_ALLOWED, 'Use POST to send the authorization code.');
+      throw httpError(
+        405,
+        ServerErrorCode.METHOD_NOT_ALLOWED,
+        `Use POST to send the authorization code (not ${quote(request.method)}).`,
+      );
     }
     try {
       await checkRequest(request);
@@ -280,7 +317,7 @@ export function createExchangeHandler(
       throw httpError(
         403,
         ServerErrorCode.REQUEST_REFUSED,
-        'This request was refused by the endpoint.',
+        `The request was refused: ${refusal(cause)}.`,
         cause,
       );
     }
@@ -305,7 +342,7 @@ export function createExchangeHandler(
       throw httpError(
         415,
         ServerErrorCode.UNSUPPORTED_MEDIA_TYPE,
-        'Send the request body as application/json.',
+        `Send the request body as application/json (${type ? `Content-Type was ${quote(type)}` : 'missing Content-Type'}).`,
       );
     }
     const body = parseExchangeRequest(await readBody(request, maxBodyBytes));
@@ -313,7 +350,7 @@ export function createExchangeHandler(
       throw httpError(
         400,
         ServerErrorCode.REDIRECT_URI_NOT_ALLOWED,
-        'redirect_uri is not one of the redirect URIs this endpoint accepts.',
+        `redirect_uri ${quote(body.redirect_uri)} is not one of the redirectUris this endpoint accepts.`,
       );
     }
     let tokens: Tokens;
@@ -381,9 +418,14 @@ export function createExchangeHandler(
           : httpError(500, ServerErrorCode.CALLBACK_FAILED, 'The exchange failed unexpectedly.', thrown);
       const status = error.status ?? 500;
       try {
-        onError(error, request);
+        logger.warn(logLine(error, status, request));
       } catch {
         // A failing logger must not change the answer.
+      }
+      try {
+        onError?.(error, request);
+      } catch {
+        // Nor a failing onError.
       }
       const body: Record<string, unknown> = { error: error.code, message: browserMessage(error) };
       if (error.oauth_error) body.flinks_error = error.oauth_error;

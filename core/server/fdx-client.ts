@@ -21,9 +21,9 @@ import { createRedactor, type Redactor, redactDeep } from './redact.ts';
 /** Options of {@link createFdxClient}. */
 export interface FdxClientOptions extends HttpOptions {
   /** FDX base URL, e.g. `https://ob.flinksapp.com/api/fdx/5`. */
-  base_url: string;
+  baseUrl: string;
   /** A fixed access token; or give {@link getAccessToken}. */
-  access_token?: string;
+  accessToken?: string;
   /** Called before each request; called again with `rejected` once if Flinks refuses that token. */
   getAccessToken?: AccessTokenSource;
   /** Sees every {@link FdxError} before it is thrown; may throw another error instead (e.g. on FDX 602). */
@@ -166,7 +166,7 @@ function listOf<T>(page: object, key: string, what: string): T[] {
  */
 export function createFdxClient(options: FdxClientOptions): FdxClient {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object.');
-  const http = createHttp(options.base_url, options);
+  const http = createHttp(options.baseUrl, options);
   const getToken = tokenSource(options);
   const maxPages = options.maxPages ?? 1000;
   if (!Number.isInteger(maxPages) || maxPages <= 0)

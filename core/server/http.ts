@@ -5,16 +5,16 @@ import { checkEndpointUrl, redactedCause } from './token-endpoint.ts';
 export interface HttpOptions {
   fetch?: typeof fetch;
   /** Time limit of each HTTP attempt; default 30 000 ms. */
-  timeout_ms?: number;
+  timeoutMs?: number;
   /**
    * Retries after an answer that says "try again": 429 and 503, FDX 1207 (too many requests, which one Flinks table
    * sends as 422), and 500/502 for reads and other idempotent calls (not a POST, which may have happened); default 3.
    */
   retries?: number;
   /** A `Retry-After` longer than this is not waited for (the error is thrown); default 60 000 ms. */
-  max_retry_delay_ms?: number;
+  maxRetryDelayMs?: number;
   /** First backoff delay when there is no `Retry-After`, doubled each retry; default 500 ms. */
-  retry_base_delay_ms?: number;
+  retryBaseDelayMs?: number;
   /** Waits between retries; a parameter so tests need not wait. */
   sleep?: (ms: number) => Promise<void>;
   /** Clock in epoch milliseconds (reads HTTP-date `Retry-After`). */
@@ -92,17 +92,17 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** @internal One JSON API client's transport: timeout per attempt, retries with backoff (see `retries`). */
-export function createHttp(base_url: string, options: HttpOptions = {}) {
-  const base = checkEndpointUrl('base_url', base_url);
+export function createHttp(baseUrl: string, options: HttpOptions = {}) {
+  const base = checkEndpointUrl('baseUrl', baseUrl);
   const doFetch = options.fetch ?? globalThis.fetch;
   if (typeof doFetch !== 'function') throw new TypeError('fetch must be a function.');
-  const timeout = options.timeout_ms ?? 30_000;
+  const timeout = options.timeoutMs ?? 30_000;
   const retries = options.retries ?? 3;
-  const maxDelay = options.max_retry_delay_ms ?? 60_000;
-  const baseDelay = options.retry_base_delay_ms ?? 500;
+  const maxDelay = options.maxRetryDelayMs ?? 60_000;
+  const baseDelay = options.retryBaseDelayMs ?? 500;
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError('timeout_ms must be a positive number.');
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError('timeoutMs must be a positive number.');
   if (!Number.isInteger(retries) || retries < 0) throw new TypeError('retries must be a whole number ≥ 0.');
   const basePath = base.pathname.replace(/\/+$/, '');
 
@@ -229,15 +229,15 @@ export function isTokenRejected(result: Pick<HttpResult, 'response' | 'json'>): 
   return code === undefined || code === 401;
 }
 
-/** @internal Turns an `access_token | getAccessToken` pair into one {@link AccessTokenSource}. */
+/** @internal Turns an `accessToken | getAccessToken` pair into one {@link AccessTokenSource}. */
 export function tokenSource(options: {
-  access_token?: string;
+  accessToken?: string;
   getAccessToken?: AccessTokenSource;
 }): AccessTokenSource {
   if (typeof options.getAccessToken === 'function') return options.getAccessToken;
-  const token = options.access_token;
+  const token = options.accessToken;
   if (typeof token !== 'string' || token.length === 0) {
-    throw new TypeError('Give access_token (a string) or getAccessToken (a function).');
+    throw new TypeError('Give accessToken (a string) or getAccessToken (a function).');
   }
   return () => token;
 }

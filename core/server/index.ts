@@ -37,6 +37,7 @@ export {
   type ExchangeContext,
   type ExchangeHandlerOptions,
   type ExchangeRequest,
+  type Logger,
   parseExchangeRequest,
 } from './exchange.ts';
 export {
@@ -47,9 +48,7 @@ export {
   type FdxClientOptions,
   type FdxTransactionsParams,
 } from './fdx-client.ts';
-export { createFileTokenStore } from './file-store.ts';
 export { type AccessTokenSource, type HttpOptions, parseRetryAfter } from './http.ts';
-export { type NodeRequestOptions, toNodeHandler, toWebRequest, writeWebResponse } from './node.ts';
 export {
   createPostgresTokenStore,
   type PgPool,

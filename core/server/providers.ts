@@ -53,7 +53,7 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
  * Creates the endpoint that serves `<flinks-connect providers-url>`: `GET` answers `[{provider_id, name, logo_url?}]`,
  * the banks Flinks' `/api/v2/providers` marks `Activated` for these credentials, read with the kit's own
  * client-credentials token and kept `cacheMs`. Data Recipient credentials by default (`role: 'recipient'`, no scope);
- * a Partner's work too. Mount it like the exchange handler (`toNodeHandler` on Node).
+ * a Partner's work too. Mount it like the exchange handler (on Node, `toNodeHandler` from `flinks-connect/server/node`).
  */
 export function createProvidersHandler(
   options: ProvidersHandlerOptions,
@@ -69,7 +69,7 @@ export function createProvidersHandler(
     options.admin ??
     createAdminClient({
       ...(options as AdminClientOptions),
-      base_url: options.base_url as string,
+      baseUrl: options.baseUrl as string,
       role: options.role ?? 'recipient',
     });
 

@@ -6,20 +6,20 @@ import { createRedactor, type Redactor, redactDeep, safeErrorCode } from './reda
 /** How the kit reaches Flinks' `/token` endpoint with the partner's client credentials. */
 export interface TokenEndpointOptions {
   /** Flinks' token endpoint, e.g. `https://ob.flinksapp.com/api/v1/token`. https, or http on a loopback host. */
-  token_url: string;
-  /** The authorization server's issuer identifier; default the origin of `token_url`. */
+  tokenUrl: string;
+  /** The authorization server's issuer identifier; default the origin of `tokenUrl`. */
   issuer?: string;
-  client_id: string;
-  client_secret: string;
+  clientId: string;
+  clientSecret: string;
   /** Where the secret goes: the form/JSON body (default) or an HTTP Basic header. @see RFC 6749 §2.3.1 */
-  client_auth?: 'client_secret_post' | 'client_secret_basic';
+  clientAuth?: 'client_secret_post' | 'client_secret_basic';
   /**
    * Body encoding of token requests: `json` (default: what Flinks documents) or `form` (RFC 6749
    * `application/x-www-form-urlencoded`, for a standard OAuth server).
    */
-  body_format?: 'form' | 'json';
+  bodyFormat?: 'form' | 'json';
   /** Time limit of one token request; default 30 000 ms. */
-  timeout_ms?: number;
+  timeoutMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -39,7 +39,7 @@ export const DEFAULT_TOKEN_TIMEOUT_MS = 30_000;
 
 /** @internal The three grants the kit uses, bound to one client. */
 export interface TokenEndpoint {
-  readonly client_id: string;
+  readonly clientId: string;
   authorizationCode(params: {
     code: string;
     code_verifier: string;
@@ -178,11 +178,11 @@ async function toServerError(
     error.cause instanceof Response &&
     !error.cause.ok
   ) {
-    // An error page (a wrong token_url's 404, a proxy's 502): keep its status, it says what to fix.
+    // An error page (a wrong tokenUrl's 404, a proxy's 502): keep its status, it says what to fix.
     const status = error.cause.status;
     return new FlinksServerError(
       ServerErrorCode.TOKEN_REQUEST_FAILED,
-      `The token endpoint ${url} answered HTTP ${status} without a JSON body${status === 404 || status === 405 ? ': check token_url' : ''}.`,
+      `The token endpoint ${url} answered HTTP ${status} without a JSON body${status === 404 || status === 405 ? ': check tokenUrl' : ''}.`,
       { cause: redactedCause(error), status },
     );
   }
@@ -227,23 +227,23 @@ export function createTokenEndpoint(
   now: () => number = Date.now,
 ): TokenEndpoint {
   if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object.');
-  const tokenUrl = checkEndpointUrl('token_url', options.token_url);
-  const client_id = requireString('client_id', options.client_id);
-  const secret = requireString('client_secret', options.client_secret);
+  const tokenUrl = checkEndpointUrl('tokenUrl', options.tokenUrl);
+  const clientId = requireString('clientId', options.clientId);
+  const secret = requireString('clientSecret', options.clientSecret);
   const issuer = options.issuer === undefined ? tokenUrl.origin : requireString('issuer', options.issuer);
-  const clientAuthName = options.client_auth ?? 'client_secret_post';
+  const clientAuthName = options.clientAuth ?? 'client_secret_post';
   if (clientAuthName !== 'client_secret_post' && clientAuthName !== 'client_secret_basic') {
-    throw new TypeError('client_auth must be "client_secret_post" or "client_secret_basic".');
+    throw new TypeError('clientAuth must be "client_secret_post" or "client_secret_basic".');
   }
-  const format = options.body_format ?? 'json';
-  if (format !== 'form' && format !== 'json') throw new TypeError('body_format must be "form" or "json".');
-  const timeout = options.timeout_ms ?? DEFAULT_TOKEN_TIMEOUT_MS;
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError('timeout_ms must be a positive number.');
+  const format = options.bodyFormat ?? 'json';
+  if (format !== 'form' && format !== 'json') throw new TypeError('bodyFormat must be "form" or "json".');
+  const timeout = options.timeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS;
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new TypeError('timeoutMs must be a positive number.');
   const baseFetch = options.fetch ?? globalThis.fetch;
   if (typeof baseFetch !== 'function') throw new TypeError('fetch must be a function.');
 
   const as: oauth.AuthorizationServer = { issuer, token_endpoint: tokenUrl.href };
-  const client: oauth.Client = { client_id };
+  const client: oauth.Client = { client_id: clientId };
   const clientAuth =
     clientAuthName === 'client_secret_basic'
       ? oauth.ClientSecretBasic(secret)
@@ -266,7 +266,7 @@ export function createTokenEndpoint(
     return tokens;
   };
   // What this client sends in every request: the secret, raw and inside the Basic header's credentials.
-  const basic = `${encodeURIComponent(client_id)}:${encodeURIComponent(secret)}`;
+  const basic = `${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`;
   /** Runs one grant; `sent` are the grant's own sensitive values (code, code_verifier, refresh token). */
   const run = async (
     request: () => Promise<oauth.TokenEndpointResponse>,
@@ -281,7 +281,7 @@ export function createTokenEndpoint(
   };
 
   return {
-    client_id,
+    clientId,
     authorizationCode: ({ code, code_verifier, redirect_uri, state }) =>
       run(async () => {
         // The browser already checked state (and iss) against its pending flow; this only brands the parameters.

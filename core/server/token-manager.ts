@@ -5,14 +5,14 @@ export interface TokenManagerOptions extends TokenEndpointOptions {
   /** Scope of the client-credentials grant: `client:admin` for a Partner; omit for a Data Recipient. */
   scope?: string;
   /** Seconds before `expires_in` runs out at which a cached token counts as expired; default 30. */
-  skew_seconds?: number;
+  skewSeconds?: number;
   /** Clock in epoch milliseconds. */
   now?: () => number;
 }
 
 /** A client-credentials access token cache, see {@link createTokenManager}. */
 export interface TokenManager {
-  readonly client_id: string;
+  readonly clientId: string;
   /**
    * A valid access token: the cached one, or a new one. Pass the token an API just refused as `rejected` to drop it
    * (only if it is still the cached one) and get another. Concurrent callers share one token request.
@@ -33,8 +33,8 @@ const DEFAULT_LIFETIME_SECONDS = 60;
 export function createTokenManager(options: TokenManagerOptions): TokenManager {
   const now = options.now ?? Date.now;
   const endpoint = createTokenEndpoint(options, now);
-  const skew = options.skew_seconds ?? 30;
-  if (!Number.isFinite(skew) || skew < 0) throw new TypeError('skew_seconds must be a number ≥ 0.');
+  const skew = options.skewSeconds ?? 30;
+  if (!Number.isFinite(skew) || skew < 0) throw new TypeError('skewSeconds must be a number ≥ 0.');
   if (options.scope !== undefined && typeof options.scope !== 'string')
     throw new TypeError('scope must be a string.');
 
@@ -49,7 +49,7 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
   };
 
   return {
-    client_id: endpoint.client_id,
+    clientId: endpoint.clientId,
     async getAccessToken({ rejected } = {}) {
       if (rejected !== undefined && cached?.token === rejected) cached = undefined;
       if (cached && now() < cached.valid_until) return cached.token;

@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
-import { createExchangeHandler, toNodeHandler } from '../../core/server/index.ts';
+import { createExchangeHandler } from '../../core/server/index.ts';
+import { toNodeHandler } from '../../core/server/node/index.ts';
 
 export const VARIANTS = ['flinks', 'oidc', 'floor'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -102,17 +103,20 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 
   const exchange = toNodeHandler(
     createExchangeHandler({
-      token_url: options.tokenUrl,
+      tokenUrl: options.tokenUrl,
       issuer: options.issuer,
-      client_id: options.client_id,
-      client_secret: options.client_secret,
-      redirect_uris: [redirectUri(options.port, 'flinks'), redirectUri(options.port, 'floor')],
+      clientId: options.client_id,
+      clientSecret: options.client_secret,
+      redirectUris: [redirectUri(options.port, 'flinks'), redirectUri(options.port, 'floor')],
       onTokens: () => ({ connected: true }),
     }),
   );
 
+  // The inline module runs just before the library's (module scripts run in document order once parsed): the
+  // time from the library's download end to it is waiting, not the library's work. Same on every page.
   const probeTag = (variant: Variant, delay: number) =>
-    `<script src="/probe.js" ${attributes({ 'data-variant': variant, 'data-lib': LIBRARY[variant], 'data-delay': String(delay) })}></script>`;
+    `<script src="/probe.js" ${attributes({ 'data-variant': variant, 'data-lib': LIBRARY[variant], 'data-delay': String(delay) })}></script>
+<script type="module">window.__bench.modulesAt = performance.now();</script>`;
   const button = (variant: Variant, extra: Record<string, string>) =>
     `<button id="connect" disabled ${attributes({ 'data-client-id': options.client_id, 'data-redirect-uri': redirectUri(options.port, variant), ...extra })}>Connect your bank</button>`;
   const oidcButton = () =>

@@ -87,10 +87,10 @@ export async function runNodeBench(log: (line: string) => void): Promise<NodeBen
     refresh_token: 'r',
   });
   const handler = createExchangeHandler({
-    token_url: 'https://ob.flinksapp.com/api/v1/token',
-    client_id: 'dc-bench',
-    client_secret: 'bench-secret',
-    redirect_uris: [config.redirect_uri],
+    tokenUrl: 'https://ob.flinksapp.com/api/v1/token',
+    clientId: 'dc-bench',
+    clientSecret: 'bench-secret',
+    redirectUris: [config.redirect_uri],
     fetch: async () => new Response(tokenResponse, { headers: { 'Content-Type': 'application/json' } }),
     onTokens: () => ({ connected: true }),
     checkRequest: () => {},

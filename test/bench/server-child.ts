@@ -6,7 +6,8 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createExchangeHandler, toNodeHandler } from '../../core/server/index.ts';
+import { createExchangeHandler } from '../../core/server/index.ts';
+import { toNodeHandler } from '../../core/server/node/index.ts';
 import { DEMO_CLIENT } from '../demo/client.ts';
 import { startSandbox } from '../sandbox/index.ts';
 import { REDIRECT_URI } from './shared.ts';
@@ -35,11 +36,11 @@ Date.now = () => realNow() + offset;
 const sandbox = await startSandbox({ clients: [{ ...DEMO_CLIENT, redirect_uris: [REDIRECT_URI] }] });
 const exchange = toNodeHandler(
   createExchangeHandler({
-    token_url: sandbox.tokenUrl,
+    tokenUrl: sandbox.tokenUrl,
     issuer: sandbox.issuer,
-    client_id: DEMO_CLIENT.client_id,
-    client_secret: DEMO_CLIENT.client_secret,
-    redirect_uris: [REDIRECT_URI],
+    clientId: DEMO_CLIENT.client_id,
+    clientSecret: DEMO_CLIENT.client_secret,
+    redirectUris: [REDIRECT_URI],
     onTokens: () => ({ connected: true }),
   }),
 );

@@ -2,12 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
-import {
-  createExchangeHandler,
-  createFdxClient,
-  createProvidersHandler,
-  toNodeHandler,
-} from '../../core/server/index.ts';
+import { createExchangeHandler, createFdxClient, createProvidersHandler } from '../../core/server/index.ts';
+import { toNodeHandler } from '../../core/server/node/index.ts';
 
 /** The demo partner's Flinks settings. The secret stays in this server process. */
 export interface DemoOptions {
@@ -15,8 +11,8 @@ export interface DemoOptions {
   host?: string;
   /** The origin the browser uses for this site (default `http://localhost:<port>`). */
   publicOrigin?: string;
-  client_id: string;
-  client_secret: string;
+  clientId: string;
+  clientSecret: string;
   authorizeUrl: string;
   tokenUrl: string;
   issuer: string;
@@ -24,7 +20,7 @@ export interface DemoOptions {
   fdxUrl: string;
   /** Flinks' API host, for the providers this client is ACTIVE with (the picker's list). */
   apiUrl: string;
-  provider_id?: string;
+  providerId?: string;
   scope?: string;
 }
 
@@ -131,14 +127,14 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
 
   const exchange = toNodeHandler(
     createExchangeHandler({
-      token_url: options.tokenUrl,
+      tokenUrl: options.tokenUrl,
       issuer: options.issuer,
-      client_id: options.client_id,
-      client_secret: options.client_secret,
-      redirect_uris: [redirectUri],
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      redirectUris: [redirectUri],
       // The browser gets the accounts to show, never the tokens: they stay on this server.
       onTokens: async ({ tokens }) => {
-        const fdx = createFdxClient({ base_url: options.fdxUrl, access_token: tokens.access_token });
+        const fdx = createFdxClient({ baseUrl: options.fdxUrl, accessToken: tokens.access_token });
         const { accounts } = await fdx.accounts({ resultType: 'details' });
         return { connected: true, accounts };
       },
@@ -148,22 +144,22 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
   // The picker's list: the banks this recipient is Activated with, read with its client-credentials token.
   const providers = toNodeHandler(
     createProvidersHandler({
-      base_url: options.apiUrl,
-      token_url: options.tokenUrl,
-      client_id: options.client_id,
-      client_secret: options.client_secret,
+      baseUrl: options.apiUrl,
+      tokenUrl: options.tokenUrl,
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
       cacheMs: 60_000,
     }),
   );
 
   const attributes = (mode: string, picker: boolean) =>
     [
-      ['client-id', options.client_id],
+      ['client-id', options.clientId],
       ['authorize-url', options.authorizeUrl],
       ['redirect-uri', redirectUri],
       ['scope', options.scope ?? 'ACCOUNT_BASIC ACCOUNT_DETAILED TRANSACTIONS'],
       // With a provider-id the button goes straight to that bank; without, the element shows the picker.
-      picker ? ['providers-url', '/api/flinks/providers'] : ['provider-id', options.provider_id ?? '1000'],
+      picker ? ['providers-url', '/api/flinks/providers'] : ['provider-id', options.providerId ?? '1000'],
       ['exchange-url', '/api/flinks/exchange'],
       ['issuer', options.issuer],
       ...(mode === 'redirect' ? [['mode', 'redirect']] : []),

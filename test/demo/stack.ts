@@ -25,8 +25,8 @@ export async function startDemoStack(
   try {
     const demo = await startDemo({
       port: demoPort,
-      client_id: DEMO_CLIENT.client_id,
-      client_secret: DEMO_CLIENT.client_secret,
+      clientId: DEMO_CLIENT.client_id,
+      clientSecret: DEMO_CLIENT.client_secret,
       authorizeUrl: sandbox.authorizeUrl,
       tokenUrl: sandbox.tokenUrl,
       issuer: sandbox.issuer,

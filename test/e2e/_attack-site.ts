@@ -4,7 +4,8 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { createExchangeHandler, toNodeHandler } from '../../core/server/index.ts';
+import { createExchangeHandler } from '../../core/server/index.ts';
+import { toNodeHandler } from '../../core/server/node/index.ts';
 import { STRICT_CSP } from '../demo/server.ts';
 import { getFreePort } from '../ports.ts';
 import { type Sandbox, startSandbox } from '../sandbox/index.ts';
@@ -82,11 +83,11 @@ export async function _startAttackSite(): Promise<_AttackSite> {
   const exchanges: _Exchange[] = [];
   const exchange = toNodeHandler(
     createExchangeHandler({
-      token_url: sandbox.tokenUrl,
+      tokenUrl: sandbox.tokenUrl,
       issuer: sandbox.issuer,
-      client_id: ATTACK_CLIENT.client_id,
-      client_secret: ATTACK_CLIENT.client_secret,
-      redirect_uris: [`${url}/callback`],
+      clientId: ATTACK_CLIENT.client_id,
+      clientSecret: ATTACK_CLIENT.client_secret,
+      redirectUris: [`${url}/callback`],
       onTokens: async () => ({ connected: true }),
     }),
   );

@@ -127,10 +127,10 @@ export async function _startPartner(): Promise<PartnerServer> {
     arm(options) {
       allowedOrigin = options.origin;
       handler = createExchangeHandler({
-        token_url: options.tokenUrl,
-        client_id: options.client_id,
-        client_secret: options.client_secret,
-        redirect_uris: [options.redirectUri],
+        tokenUrl: options.tokenUrl,
+        clientId: options.client_id,
+        clientSecret: options.client_secret,
+        redirectUris: [options.redirectUri],
         checkRequest(request) {
           if (request.headers.get('origin') !== options.origin) throw new Error('not the extension');
         },

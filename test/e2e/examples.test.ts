@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { createExchangeHandler, toNodeHandler } from '../../core/server/index.ts';
+import { createExchangeHandler } from '../../core/server/index.ts';
+import { toNodeHandler } from '../../core/server/node/index.ts';
 import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 import { _launchChromium } from './_browser.ts';
 import { _signInAndDecide } from './_demo.ts';
@@ -63,10 +64,10 @@ describe('the React and Vue examples, built with vite, connecting a sandbox bank
         });
         const exchange = toNodeHandler(
           createExchangeHandler({
-            token_url: sandbox.tokenUrl,
-            client_id: client.client_id,
-            client_secret: client.client_secret,
-            redirect_uris: client.redirect_uris,
+            tokenUrl: sandbox.tokenUrl,
+            clientId: client.client_id,
+            clientSecret: client.client_secret,
+            redirectUris: client.redirect_uris,
             onTokens: () => ({ connected: example }),
           }),
         );

@@ -288,9 +288,13 @@ describe('the widget from the installed package, in Chromium', () => {
     const { startSandbox } = (await import(
       pathToFileURL(installed(app, pkg.exports['./sandbox'].default)).href
     )) as SandboxModule;
-    const { createExchangeHandler, toNodeHandler } = (await import(
+    type ServerNodeModule = typeof import('../../core/server/node/index.ts');
+    const { createExchangeHandler } = (await import(
       pathToFileURL(installed(app, pkg.exports['./server'].default)).href
     )) as ServerModule;
+    const { toNodeHandler } = (await import(
+      pathToFileURL(installed(app, pkg.exports['./server/node'].default)).href
+    )) as ServerNodeModule;
     const bundle = readFileSync(installed(app, 'dist/widget/flinks-connect.js'));
     const integrity = readFileSync(installed(app, 'dist/widget/flinks-connect.js.sri'), 'utf8').trim();
 
@@ -306,10 +310,10 @@ describe('the widget from the installed package, in Chromium', () => {
     sandbox = await startSandbox({ port: 0, clients: [client] });
     const exchange = toNodeHandler(
       createExchangeHandler({
-        token_url: sandbox.tokenUrl,
-        client_id: client.client_id,
-        client_secret: client.client_secret,
-        redirect_uris: client.redirect_uris,
+        tokenUrl: sandbox.tokenUrl,
+        clientId: client.client_id,
+        clientSecret: client.client_secret,
+        redirectUris: client.redirect_uris,
         onTokens: ({ tokens }) => ({ connected: true, scope: tokens.scope ?? null }),
       }),
     );

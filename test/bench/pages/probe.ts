@@ -12,6 +12,13 @@ interface Bench {
   endAt?: number;
   error?: string;
   longtasks: { start: number; duration: number }[];
+  /** Scripts the Long Animation Frames API saw (≥ 5 ms, in frames ≥ 50 ms): which script a long task ran. */
+  scripts: { start: number; duration: number; path: string; invoker: string }[];
+  /** When the page's module scripts began to run (an inline module just before the library's). */
+  modulesAt?: number;
+  /** customElements.define('flinks-connect'): the upgrade of the element already in the page runs inside it. */
+  defineStart?: number;
+  defineEnd?: number;
   /** Each window.open call: the browser's cost of opening a window, not ours. */
   opens: { start: number; duration: number }[];
   ready: Promise<void>;
@@ -44,11 +51,14 @@ const bench: Bench = {
   variant,
   lib: script.dataset.lib ?? '',
   longtasks: [],
+  scripts: [],
   opens: [],
   ready: new Promise((resolve) => (ready = resolve)),
   done: new Promise((resolve) => (done = resolve)),
   markClickable() {
     bench.clickable = performance.now();
+    // A user-timing mark, so a DevTools trace (test/bench/trace.ts) shows the same moment.
+    performance.mark('bench:clickable');
     ready();
   },
   markSuccess() {
@@ -76,6 +86,10 @@ const bench: Bench = {
       clickable: bench.clickable,
       scriptEnd: lib?.responseEnd,
       clickAt: bench.clickAt,
+      modulesAt: bench.modulesAt,
+      defineStart: bench.defineStart,
+      defineEnd: bench.defineEnd,
+      scripts: bench.scripts,
       endAt: bench.endAt,
       error: bench.error,
       // A long task's own share: its length less the window.open calls inside it.
@@ -107,6 +121,23 @@ new PerformanceObserver((list) => {
     bench.longtasks.push({ start: entry.startTime, duration: entry.duration });
 }).observe({ type: 'longtask', buffered: true });
 
+interface ScriptTiming {
+  startTime: number;
+  duration: number;
+  sourceURL: string;
+  invoker: string;
+}
+if (PerformanceObserver.supportedEntryTypes.includes('long-animation-frame')) {
+  new PerformanceObserver((list) => {
+    for (const frame of list.getEntries() as (PerformanceEntry & { scripts: ScriptTiming[] })[]) {
+      for (const s of frame.scripts) {
+        const path = s.sourceURL ? new URL(s.sourceURL, location.href).pathname : '';
+        bench.scripts.push({ start: s.startTime, duration: s.duration, path, invoker: s.invoker });
+      }
+    }
+  }).observe({ type: 'long-animation-frame', buffered: true });
+}
+
 addEventListener(
   'click',
   (event) => {
@@ -117,13 +148,14 @@ addEventListener(
 );
 
 if (variant === 'flinks') {
-  if (delay) {
-    const define = customElements.define.bind(customElements);
-    customElements.define = (name, element, options) => {
-      if (name === 'flinks-connect') busy(delay);
-      define(name, element, options);
-    };
-  }
+  const define = customElements.define.bind(customElements);
+  customElements.define = (name, element, options) => {
+    if (name !== 'flinks-connect') return define(name, element, options);
+    bench.defineStart = performance.now();
+    if (delay) busy(delay);
+    define(name, element, options);
+    bench.defineEnd = performance.now();
+  };
   void customElements
     .whenDefined('flinks-connect')
     .then(() => document.querySelector('flinks-connect')?.updateComplete)

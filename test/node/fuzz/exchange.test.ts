@@ -168,10 +168,10 @@ describe('fuzz: the exchange handler', () => {
     }));
     let stored: Record<string, unknown> | undefined;
     const handle = createExchangeHandler({
-      token_url: 'https://flinks.example/api/v1/token',
-      client_id: 'partner',
-      client_secret: SECRET,
-      redirect_uris: [REDIRECT, OTHER_REDIRECT],
+      tokenUrl: 'https://flinks.example/api/v1/token',
+      clientId: 'partner',
+      clientSecret: SECRET,
+      redirectUris: [REDIRECT, OTHER_REDIRECT],
       onTokens: (ctx) => {
         stored = { provider_id: ctx.provider_id, correlation_id: ctx.correlation_id };
         return { ok: 1 };
@@ -275,10 +275,10 @@ describe('fuzz: the exchange handler', () => {
           })) as typeof fetch;
         const logged: unknown[] = [];
         const handle = createExchangeHandler({
-          token_url: 'https://flinks.example/api/v1/token',
-          client_id: 'partner',
-          client_secret: SECRET,
-          redirect_uris: [REDIRECT],
+          tokenUrl: 'https://flinks.example/api/v1/token',
+          clientId: 'partner',
+          clientSecret: SECRET,
+          redirectUris: [REDIRECT],
           onTokens: () => undefined,
           fetch: fetchImpl,
           onError: (error) => logged.push(error),

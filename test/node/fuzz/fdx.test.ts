@@ -181,10 +181,10 @@ describe('fuzz: FDX response parsing', () => {
           const p = provider(answers);
           let sleeps = 0;
           const fdx = createFdxClient({
-            base_url: BASE,
+            baseUrl: BASE,
             ...(refreshable
               ? { getAccessToken: ({ rejected }) => (rejected ? `${TOKEN}-2` : TOKEN) }
-              : { access_token: TOKEN }),
+              : { accessToken: TOKEN }),
             fetch: p.fetch,
             retries: 2,
             sleep: async () => {
@@ -220,7 +220,7 @@ describe('fuzz: FDX response parsing', () => {
         headers: { 'Content-Type': 'application/json' },
       });
     }) as typeof fetch;
-    const fdx = createFdxClient({ base_url: BASE, access_token: TOKEN, fetch: fetchImpl, maxPages: 50 });
+    const fdx = createFdxClient({ baseUrl: BASE, accessToken: TOKEN, fetch: fetchImpl, maxPages: 50 });
     let items = 0;
     await assert.rejects(
       async () => {

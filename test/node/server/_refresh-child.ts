@@ -8,9 +8,9 @@ import { createConnections, createPostgresTokenStore } from '../../../core/serve
 const env = process.env as Record<string, string>;
 const pool = new pg.Pool({ connectionString: env.DATABASE_URL });
 const connections = createConnections({
-  token_url: env.TOKEN_URL,
-  client_id: 'refresh-test',
-  client_secret: 'refresh-test-secret',
+  tokenUrl: env.TOKEN_URL,
+  clientId: 'refresh-test',
+  clientSecret: 'refresh-test-secret',
   store: createPostgresTokenStore({ pool, table: env.TABLE }),
 });
 await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(env.START_AT) - Date.now())));

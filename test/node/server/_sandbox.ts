@@ -81,10 +81,10 @@ export async function connect(
   const body = await authorize(sandbox, client, options);
   let tokens: import('../../../core/server/index.ts').Tokens | undefined;
   const handle = createExchangeHandler({
-    token_url: sandbox.tokenUrl,
-    client_id: client.client_id,
-    client_secret: client.client_secret,
-    redirect_uris: client.redirect_uris,
+    tokenUrl: sandbox.tokenUrl,
+    clientId: client.client_id,
+    clientSecret: client.client_secret,
+    redirectUris: client.redirect_uris,
     onTokens: (ctx) => {
       tokens = ctx.tokens;
     },

@@ -13,9 +13,9 @@ after(() => sandbox.close());
 
 const admin = (overrides: Partial<Parameters<typeof createAdminClient>[0]> = {}) =>
   createAdminClient({
-    base_url: sandbox.url,
-    client_id: SANDBOX_PARTNER.client_id,
-    client_secret: SANDBOX_PARTNER.client_secret,
+    baseUrl: sandbox.url,
+    clientId: SANDBOX_PARTNER.client_id,
+    clientSecret: SANDBOX_PARTNER.client_secret,
     ...overrides,
   });
 
@@ -46,7 +46,7 @@ describe('admin client against the sandbox', () => {
   it("reads a Data Recipient's providers with role: 'recipient' (no scope), and says so when it is missing", async () => {
     const partner = admin();
     const created = await partner.createRecipient({ name: 'Providers reader' });
-    const credentials = { client_id: created.client_id, client_secret: created.client_secret as string };
+    const credentials = { clientId: created.client_id, clientSecret: created.client_secret as string };
     const mine = await admin({ ...credentials, role: 'recipient' }).providers();
     assert.deepEqual(
       mine.map((p) => p.provider_id),
@@ -92,9 +92,9 @@ describe('admin client against the sandbox', () => {
     assert.ok(rotated.client_secret && rotated.client_secret !== created.client_secret);
     const tokenWith = (secret: string) =>
       createTokenManager({
-        token_url: sandbox.tokenUrl,
-        client_id: created.client_id,
-        client_secret: secret,
+        tokenUrl: sandbox.tokenUrl,
+        clientId: created.client_id,
+        clientSecret: secret,
       }).getAccessToken();
     assert.ok(await tokenWith(rotated.client_secret));
     await assert.rejects(tokenWith(created.client_secret as string), /invalid_client/);
@@ -126,13 +126,13 @@ describe('admin client against the sandbox', () => {
   it('requests registrations in both documented forms and waits until they are ACTIVE', async () => {
     const client = admin();
     const { client_id } = await client.createRecipient({ name: 'Registrant' });
-    await client.requestRegistration({ provider_ids: [1001], recipient_ids: [client_id] });
+    await client.requestRegistration({ providerIds: [1001], recipientIds: [client_id] });
     await client.requestRegistration({
-      provider_ids: [1002, 2000],
-      recipient_ids: [client_id],
+      providerIds: [1002, 2000],
+      recipientIds: [client_id],
       form: 'body',
     });
-    const requested = await client.registrations({ client_id });
+    const requested = await client.registrations({ clientId: client_id });
     for (const id of [1001, 1002, 2000]) {
       const registration = requested.find((r) => r.provider_id === id);
       assert.ok(registration, `registration with ${id}`);
@@ -140,10 +140,10 @@ describe('admin client against the sandbox', () => {
     }
     const seen = new Set<string>();
     const active = await client.waitForActive({
-      client_id,
-      provider_ids: [1001, 1002, 2000],
-      interval_ms: 50,
-      timeout_ms: 10_000,
+      clientId: client_id,
+      providerIds: [1001, 1002, 2000],
+      intervalMs: 50,
+      timeoutMs: 10_000,
       onStatus: (rows) => {
         for (const r of rows) seen.add(r.registration_status);
       },
@@ -159,7 +159,7 @@ describe('admin client against the sandbox', () => {
     const client = admin();
     const { client_id } = await client.createRecipient({ name: 'Never registered' });
     await assert.rejects(
-      client.waitForActive({ client_id, provider_ids: [1003], interval_ms: 20, timeout_ms: 100 }),
+      client.waitForActive({ clientId: client_id, providerIds: [1003], intervalMs: 20, timeoutMs: 100 }),
       (error) => {
         assert.ok(isFlinksServerError(error, 'WAIT_TIMEOUT'));
         assert.match(error.message, /1003: not requested/);
@@ -170,7 +170,7 @@ describe('admin client against the sandbox', () => {
 
   it('registers the partner itself by default', async () => {
     const client = admin();
-    await client.requestRegistration({ provider_ids: [1003] });
+    await client.requestRegistration({ providerIds: [1003] });
     const mine = await client.registrations();
     assert.ok(mine.some((r) => r.client_id === SANDBOX_PARTNER.client_id && r.provider_id === 1003));
   });
@@ -180,14 +180,14 @@ describe('admin client against the sandbox', () => {
     try {
       const counter = countingFetch();
       const tokens = createTokenManager({
-        token_url: shortLived.tokenUrl,
-        client_id: SANDBOX_PARTNER.client_id,
-        client_secret: SANDBOX_PARTNER.client_secret,
+        tokenUrl: shortLived.tokenUrl,
+        clientId: SANDBOX_PARTNER.client_id,
+        clientSecret: SANDBOX_PARTNER.client_secret,
         scope: 'client:admin',
         fetch: counter.fetch,
         now: () => 0, // the cache never notices the expiry by itself
       });
-      const client = createAdminClient({ base_url: shortLived.url, tokens, fetch: counter.fetch });
+      const client = createAdminClient({ baseUrl: shortLived.url, tokens, fetch: counter.fetch });
       assert.ok((await client.providers()).length > 0);
       await new Promise((resolve) => setTimeout(resolve, 1100));
       assert.ok((await client.providers()).length > 0);
@@ -202,18 +202,18 @@ describe('admin client against the sandbox', () => {
     const data = recipient();
     sandbox.addClient(data);
     const asRecipient = createAdminClient({
-      base_url: sandbox.url,
+      baseUrl: sandbox.url,
       tokens: createTokenManager({
-        token_url: sandbox.tokenUrl,
-        client_id: data.client_id,
-        client_secret: data.client_secret,
+        tokenUrl: sandbox.tokenUrl,
+        clientId: data.client_id,
+        clientSecret: data.client_secret,
       }),
     });
     await assert.rejects(
       asRecipient.recipients(),
       (error) => isFlinksServerError(error, 'HTTP_ERROR') && error.status === 403,
     );
-    await assert.rejects(admin({ client_secret: 'wrong-secret' }).providers(), (error) => {
+    await assert.rejects(admin({ clientSecret: 'wrong-secret' }).providers(), (error) => {
       assert.ok(isFlinksServerError(error, 'TOKEN_REQUEST_FAILED'));
       assert.equal(error.oauth_error, 'invalid_client');
       return true;

@@ -35,7 +35,7 @@ describe('allowOrigins', () => {
     );
     assert.throws(
       () => check(_request({ Origin: 'chrome-extension://otherextensionid' })),
-      /not this site's origin/,
+      /: cross-origin Origin chrome-extension:\/\/otherextensionid$/,
     );
   });
 

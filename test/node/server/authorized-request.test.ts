@@ -36,9 +36,9 @@ describe('one authorised-request path for the FDX, admin and revoke calls', () =
   it('retries an admin call once with a new token when Flinks refuses the first (400 invalid_token)', async () => {
     const server = _server(refusedUnlessFresh('token-2'));
     const admin = createAdminClient({
-      base_url: 'https://ob.flinksapp.com',
-      client_id: 'p',
-      client_secret: 'p-secret',
+      baseUrl: 'https://ob.flinksapp.com',
+      clientId: 'p',
+      clientSecret: 'p-secret',
       fetch: server.fetch,
     });
     assert.deepEqual(await admin.recipients(), []);
@@ -51,9 +51,9 @@ describe('one authorised-request path for the FDX, admin and revoke calls', () =
   it('keeps the token on a 400 that is about the request, not the token', async () => {
     const server = _server(() => json({ error: 'invalid_request', error_description: 'bad name' }, 400));
     const admin = createAdminClient({
-      base_url: 'https://ob.flinksapp.com',
-      client_id: 'p',
-      client_secret: 'p-secret',
+      baseUrl: 'https://ob.flinksapp.com',
+      clientId: 'p',
+      clientSecret: 'p-secret',
       fetch: server.fetch,
     });
     await assert.rejects(admin.createRecipient({ name: 'x' }), /bad name/);
@@ -71,10 +71,10 @@ describe('one authorised-request path for the FDX, admin and revoke calls', () =
         : json({ code: '401', message: 'Invalid input' }, 400);
     });
     const connections = createConnections({
-      token_url: 'https://ob.flinksapp.com/api/v1/token',
-      client_id: 'r',
-      client_secret: 'r-secret',
-      fdx_base_url: 'https://ob.flinksapp.com/api/fdx/5',
+      tokenUrl: 'https://ob.flinksapp.com/api/v1/token',
+      clientId: 'r',
+      clientSecret: 'r-secret',
+      fdxBaseUrl: 'https://ob.flinksapp.com/api/fdx/5',
       fetch: server.fetch,
       fdx: { fetch: server.fetch },
       now: () => clock,
@@ -92,8 +92,8 @@ describe('one authorised-request path for the FDX, admin and revoke calls', () =
     await assert.rejects(connections.fdx(id).transactions('acc-1'));
     assert.equal(server.issued(), 1, 'FDX 602 is no reason to refresh the token');
     const fixed = createFdxClient({
-      base_url: 'https://ob.flinksapp.com/api/fdx/5',
-      access_token: 'x',
+      baseUrl: 'https://ob.flinksapp.com/api/fdx/5',
+      accessToken: 'x',
       fetch: server.fetch,
     });
     await assert.rejects(fixed.accounts());

@@ -4,12 +4,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { main } from '../../../core/server/cli.ts';
-import { createConnections, createFileTokenStore, type Tokens } from '../../../core/server/index.ts';
+import { createConnections, type Tokens } from '../../../core/server/index.ts';
+import { COMMANDS, main } from '../../../core/server/node/cli.ts';
+import { createFileTokenStore } from '../../../core/server/node/index.ts';
 import { SANDBOX_PARTNER, type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import { connect, recipient } from './_sandbox.ts';
 
-const CLI = new URL('../../../core/server/cli.ts', import.meta.url).pathname;
+const CLI = new URL('../../../core/server/node/cli.ts', import.meta.url).pathname;
 const root = new URL('../../..', import.meta.url).pathname;
 
 let sandbox: Sandbox;
@@ -38,7 +39,7 @@ const baseEnv = (): Record<string, string | undefined> => ({
   FLINKS_CLIENT_SECRET: SANDBOX_PARTNER.client_secret,
 });
 
-/** Runs the CLI as a user would: a new `node` process on core/server/cli.ts. */
+/** Runs the CLI as a user would: a new `node` process on core/server/node/cli.ts. */
 function spawnCli(args: string[], env: Record<string, string | undefined> = {}): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
@@ -90,6 +91,48 @@ describe('flinks-outbound CLI against the sandbox', () => {
     assert.match(unknown.stderr, /Unknown command "frobnicate"/);
     const badFlag = await run(['providers', '--nope']);
     assert.equal(badFlag.code, 2);
+  });
+
+  it('lists every command of its table in --help, each with its usage and summary', async () => {
+    const help = await run(['--help']);
+    assert.equal(help.code, 0);
+    const listed = help.stdout.slice(
+      help.stdout.indexOf('Commands\n'),
+      help.stdout.indexOf('\n\nConfiguration'),
+    );
+    assert.ok(COMMANDS.length >= 13, `the table has the commands (${COMMANDS.length})`);
+    for (const { name, usage, summary } of COMMANDS) {
+      const line = `  ${usage ? `${name} ${usage}` : name}`;
+      const first = summary.split('\n')[0] as string;
+      assert.ok(
+        listed.split('\n').some((l) => l.startsWith(line) && l.trimEnd().endsWith(first)),
+        `--help lists ${name}: ${line} … ${first}`,
+      );
+    }
+    assert.equal(
+      listed.split('\n').filter((l) => /^ {2}\S/.test(l)).length,
+      COMMANDS.length,
+      'and nothing else',
+    );
+  });
+
+  it('exits 2 on an unknown command or sub-command, naming what it takes, before reading any setting', async () => {
+    const unknown = await run(['frobnicate'], { FLINKS_BASE_URL: undefined });
+    assert.equal(unknown.code, 2);
+    assert.equal(
+      unknown.stderr,
+      'flinks-outbound: Unknown command "frobnicate". See flinks-outbound --help.\n',
+    );
+    assert.equal(unknown.stdout, '');
+    const action = await run(['recipients', 'remove'], { FLINKS_BASE_URL: undefined });
+    assert.equal(action.code, 2);
+    assert.equal(
+      action.stderr,
+      'flinks-outbound: recipients needs one of create, list, show, set-redirects, rotate-secret (not "remove").\n',
+    );
+    const bare = await run(['sandbox']);
+    assert.equal(bare.code, 2);
+    assert.equal(bare.stderr, 'flinks-outbound: sandbox needs advance [provider_id…].\n');
   });
 
   it('exits 2 naming the missing setting', async () => {
@@ -292,9 +335,9 @@ describe('flinks-outbound CLI against the sandbox', () => {
     const store = join(dir, 'connections.json');
     const own = await connect(sandbox, data);
     const connections = createConnections({
-      token_url: sandbox.tokenUrl,
-      client_id: data.client_id,
-      client_secret: data.client_secret,
+      tokenUrl: sandbox.tokenUrl,
+      clientId: data.client_id,
+      clientSecret: data.client_secret,
       store: createFileTokenStore(store),
     });
     // Stored as already expired: the CLI must refresh before reading.

@@ -8,11 +8,11 @@ import {
   type Connection,
   createConnections,
   createEncryptedTokenStore,
-  createFileTokenStore,
   createMemoryTokenStore,
   SEALED_TOKEN_TYPE,
   type TokenStore,
 } from '../../../core/server/index.ts';
+import { createFileTokenStore } from '../../../core/server/node/index.ts';
 import { fakeTokenFetch } from './_fake-token.ts';
 
 const KEY_1 = Buffer.alloc(32, 1).toString('base64');
@@ -234,9 +234,9 @@ describe('encrypted token store: options and use', () => {
     }));
     const inner = createMemoryTokenStore();
     const connections = createConnections({
-      token_url: 'https://flinks.example/api/v1/token',
-      client_id: 'c',
-      client_secret: 'secret',
+      tokenUrl: 'https://flinks.example/api/v1/token',
+      clientId: 'c',
+      clientSecret: 'secret',
       fetch: fake.fetch,
       store: createEncryptedTokenStore(inner, { keys: { hsm: key }, currentKeyId: 'hsm' }),
     });

@@ -26,11 +26,11 @@ function handler(overrides: Partial<ExchangeHandlerOptions> = {}) {
   const errors: FlinksServerError[] = [];
   const received: Tokens[] = [];
   const handle = createExchangeHandler({
-    token_url: sandbox.tokenUrl,
+    tokenUrl: sandbox.tokenUrl,
     issuer: sandbox.issuer,
-    client_id: client.client_id,
-    client_secret: client.client_secret,
-    redirect_uris: [REDIRECT_URI],
+    clientId: client.client_id,
+    clientSecret: client.client_secret,
+    redirectUris: [REDIRECT_URI],
     onTokens: ({ tokens }) => {
       received.push(tokens);
     },
@@ -72,10 +72,10 @@ describe('exchange handler against the sandbox', () => {
     it(`exchanges a real code (${auth}, ${format} body) and the tokens read FDX accounts`, async () => {
       const body = await authorize(sandbox, client);
       const { post, received } = handler({
-        client_auth: auth,
-        body_format: format,
+        clientAuth: auth,
+        bodyFormat: format,
         onTokens: async ({ tokens, provider_id }) => {
-          const fdx = createFdxClient({ base_url: sandbox.fdxUrl, access_token: tokens.access_token });
+          const fdx = createFdxClient({ baseUrl: sandbox.fdxUrl, accessToken: tokens.access_token });
           const { accounts } = await fdx.accounts();
           received.push(tokens);
           return { provider_id, accounts: accounts.length };
@@ -95,7 +95,7 @@ describe('exchange handler against the sandbox', () => {
 
   it('answers 502 invalid_client for a wrong secret, without the secret anywhere', async () => {
     const body = await authorize(sandbox, client);
-    const { post, errors } = handler({ client_secret: 'wrong-secret-value-123' });
+    const { post, errors } = handler({ clientSecret: 'wrong-secret-value-123' });
     const response = await post(body);
     const text = await response.text();
     assert.equal(response.status, 502);
@@ -137,9 +137,9 @@ describe('exchange handler against the sandbox', () => {
     sandbox.addClient(twoUris);
     const body = await authorize(sandbox, twoUris);
     const { post } = handler({
-      client_id: twoUris.client_id,
-      client_secret: twoUris.client_secret,
-      redirect_uris: [REDIRECT_URI, other],
+      clientId: twoUris.client_id,
+      clientSecret: twoUris.client_secret,
+      redirectUris: [REDIRECT_URI, other],
     });
     const response = await post({ ...body, redirect_uri: other });
     assert.equal(response.status, 502);
@@ -148,7 +148,7 @@ describe('exchange handler against the sandbox', () => {
 
   it('refuses a redirect_uri outside its allow-list before calling Flinks', async () => {
     const body = await authorize(sandbox, client);
-    const { post } = handler({ redirect_uris: ['http://localhost:5999/elsewhere'] });
+    const { post } = handler({ redirectUris: ['http://localhost:5999/elsewhere'] });
     const response = await post(body);
     assert.equal(response.status, 400);
     assert.equal((await response.json()).error, 'REDIRECT_URI_NOT_ALLOWED');
@@ -167,7 +167,7 @@ describe('exchange handler failures seen by the browser and the log', () => {
       { error: 'TOKEN_REQUEST_FAILED', flinks_error: 'temporarily_unavailable', message: undefined },
     );
     await control(sandbox, 'faults', { kind: 'slow', target: 'token', delay_ms: 1500 });
-    const slow = await handler({ timeout_ms: 300 }).post(await authorize(sandbox, client));
+    const slow = await handler({ timeoutMs: 300 }).post(await authorize(sandbox, client));
     assert.equal(slow.status, 504);
     assert.equal((await slow.json()).error, 'TIMEOUT');
   });
@@ -195,7 +195,7 @@ describe('exchange handler failures seen by the browser and the log', () => {
         for (const error of capture.errors) inspected.push(inspect(error, { depth: null, showHidden: true }));
         return capture;
       };
-      await run({ client_secret: 'wrong-secret-for-leak-test' });
+      await run({ clientSecret: 'wrong-secret-for-leak-test' });
       secrets.push('wrong-secret-for-leak-test');
       await run({}, (b) => ({ ...b, code_verifier: 'q'.repeat(43) }));
       const thrower = await run({
@@ -246,10 +246,10 @@ describe('an expired authorization code', () => {
       await writeFile(dataFile, JSON.stringify(state));
       running = await startSandbox({ port, dataFile, clients: [own] });
       const handle = createExchangeHandler({
-        token_url: running.tokenUrl,
-        client_id: own.client_id,
-        client_secret: own.client_secret,
-        redirect_uris: own.redirect_uris,
+        tokenUrl: running.tokenUrl,
+        clientId: own.client_id,
+        clientSecret: own.client_secret,
+        redirectUris: own.redirect_uris,
         onTokens: () => ({ ok: 1 }),
         onError: () => {},
       });

@@ -6,8 +6,8 @@ import {
   createExchangeHandler,
   type ExchangeHandlerOptions,
   type FlinksServerError,
-  toNodeHandler,
 } from '../../../core/server/index.ts';
+import { toNodeHandler } from '../../../core/server/node/index.ts';
 import {
   ACCESS,
   exchangeBody,
@@ -29,13 +29,14 @@ function handler(overrides: Partial<ExchangeHandlerOptions> = {}, answer: Answer
   const fake = fakeTokenFetch(answer);
   const errors: Error[] = [];
   const handle = createExchangeHandler({
-    token_url: 'https://flinks.example/api/v1/token',
-    client_id: 'partner-client',
-    client_secret: SECRET,
-    redirect_uris: [REDIRECT],
+    tokenUrl: 'https://flinks.example/api/v1/token',
+    clientId: 'partner-client',
+    clientSecret: SECRET,
+    redirectUris: [REDIRECT],
     onTokens: () => undefined,
     fetch: fake.fetch,
     onError: (error) => errors.push(error),
+    logger: { warn: () => {} },
     ...overrides,
   });
   return { handle, seen: fake.seen, errors };
@@ -87,8 +88,8 @@ describe('createExchangeHandler', () => {
     assert.equal(ctx.correlation_id, exchangeBody().correlation_id);
   });
 
-  it('sends an RFC 6749 form body when body_format is form, for a standard OAuth server', async () => {
-    const { handle, seen } = handler({ body_format: 'form' });
+  it('sends an RFC 6749 form body when bodyFormat is form, for a standard OAuth server', async () => {
+    const { handle, seen } = handler({ bodyFormat: 'form' });
     assert.equal((await handle(post(exchangeBody()))).status, 200);
     assert.match(seen[0]?.headers.get('content-type') ?? '', /^application\/x-www-form-urlencoded/);
     const form = new URLSearchParams(seen[0]?.body ?? '');
@@ -99,7 +100,7 @@ describe('createExchangeHandler', () => {
   });
 
   it('puts the credentials in a Basic header with client_secret_basic', async () => {
-    const { handle, seen } = handler({ client_auth: 'client_secret_basic' });
+    const { handle, seen } = handler({ clientAuth: 'client_secret_basic' });
     assert.equal((await handle(post(exchangeBody()))).status, 200);
     const header = seen[0]?.headers.get('authorization') ?? '';
     assert.match(header, /^Basic /);
@@ -153,7 +154,7 @@ describe('createExchangeHandler', () => {
     assertNoSecrets(`${errors[0]?.message} ${JSON.stringify(errors[0])} ${String(errors[0]?.stack)}`);
   });
 
-  it("keeps the status of an error page without JSON (a wrong token_url's 404) and says what to check", async () => {
+  it("keeps the status of an error page without JSON (a wrong tokenUrl's 404) and says what to check", async () => {
     const { handle, errors } = handler({}, () => ({
       status: 404,
       body: 'Not Found',
@@ -166,7 +167,7 @@ describe('createExchangeHandler', () => {
     assertNoSecrets(text);
     const flinks = errors[0]?.cause as FlinksServerError;
     assert.equal(flinks.status, 404, "Flinks' status is kept on the cause");
-    assert.match(flinks.message, /check token_url/);
+    assert.match(flinks.message, /check tokenUrl/);
   });
 
   it('does not leak tokens from a malformed token response into errors', async () => {
@@ -188,10 +189,10 @@ describe('createExchangeHandler', () => {
 
   it('answers 502 NETWORK_ERROR when the token endpoint cannot be reached', async () => {
     const handle = createExchangeHandler({
-      token_url: 'http://127.0.0.1:9/api/v1/token',
-      client_id: 'c',
-      client_secret: SECRET,
-      redirect_uris: [REDIRECT],
+      tokenUrl: 'http://127.0.0.1:9/api/v1/token',
+      clientId: 'c',
+      clientSecret: SECRET,
+      redirectUris: [REDIRECT],
       onTokens: () => undefined,
       onError: () => {},
     });
@@ -293,20 +294,20 @@ describe('createExchangeHandler', () => {
 
   it('rejects bad options with a TypeError', () => {
     const base = {
-      token_url: 'https://flinks.example/api/v1/token',
-      client_id: 'c',
-      client_secret: 's',
-      redirect_uris: [REDIRECT],
+      tokenUrl: 'https://flinks.example/api/v1/token',
+      clientId: 'c',
+      clientSecret: 's',
+      redirectUris: [REDIRECT],
       onTokens: () => undefined,
     };
     assert.throws(
-      () => createExchangeHandler({ ...base, token_url: 'http://flinks.example/token' }),
+      () => createExchangeHandler({ ...base, tokenUrl: 'http://flinks.example/token' }),
       TypeError,
     );
-    assert.throws(() => createExchangeHandler({ ...base, token_url: 'nope' }), TypeError);
-    assert.throws(() => createExchangeHandler({ ...base, client_secret: '' }), TypeError);
-    assert.throws(() => createExchangeHandler({ ...base, redirect_uris: [] }), TypeError);
-    assert.doesNotThrow(() => createExchangeHandler({ ...base, token_url: 'http://127.0.0.1:1/token' }));
+    assert.throws(() => createExchangeHandler({ ...base, tokenUrl: 'nope' }), TypeError);
+    assert.throws(() => createExchangeHandler({ ...base, clientSecret: '' }), TypeError);
+    assert.throws(() => createExchangeHandler({ ...base, redirectUris: [] }), TypeError);
+    assert.doesNotThrow(() => createExchangeHandler({ ...base, tokenUrl: 'http://127.0.0.1:1/token' }));
   });
 });
 

@@ -57,7 +57,7 @@ describe('FDX paging', () => {
   it('follows an absolute links.next.href on the configured host or a Flinks host', async () => {
     for (const host of ['https://ob-preprod.flinksapp.dev', 'https://ob.flinksapp.com']) {
       const { fetch, seen } = _pages(host);
-      const ids = await _ids(createFdxClient({ base_url: BASE, access_token: 'tok', fetch }));
+      const ids = await _ids(createFdxClient({ baseUrl: BASE, accessToken: 'tok', fetch }));
       assert.equal(seen[1]?.url.origin, host);
       assert.equal(seen[1]?.url.searchParams.get('offset'), 'elsewhere');
       assert.equal(ids.length, 2);
@@ -66,7 +66,7 @@ describe('FDX paging', () => {
 
   it('falls back to the opaque nextOffset, as it came, when links.next.href is on another host', async () => {
     const { fetch, seen } = _pages('https://attacker.example');
-    const ids = await _ids(createFdxClient({ base_url: BASE, access_token: 'tok', fetch }));
+    const ids = await _ids(createFdxClient({ baseUrl: BASE, accessToken: 'tok', fetch }));
     assert.deepEqual(ids, ['a1', 'after-opaque-Cursor/2==']);
     assert.ok(
       seen.every((s) => s.url.origin === 'https://ob-preprod.flinksapp.dev'),
@@ -77,7 +77,7 @@ describe('FDX paging', () => {
 
   it('stops with INVALID_RESPONSE when links.next.href is on another host and there is no nextOffset', async () => {
     const { fetch, seen } = _pages('https://attacker.example', false);
-    await assert.rejects(_ids(createFdxClient({ base_url: BASE, access_token: 'tok', fetch })), (error) => {
+    await assert.rejects(_ids(createFdxClient({ baseUrl: BASE, accessToken: 'tok', fetch })), (error) => {
       assert.ok(isFlinksServerError(error, 'INVALID_RESPONSE'));
       assert.match(error.message, /attacker\.example/);
       return true;
@@ -96,9 +96,9 @@ describe("retries of the kit's API clients", () => {
       return json({ error: 'server_error' }, 500);
     });
     const admin = createAdminClient({
-      base_url: 'https://ob.flinksapp.com',
-      client_id: 'partner',
-      client_secret: 'partner-secret',
+      baseUrl: 'https://ob.flinksapp.com',
+      clientId: 'partner',
+      clientSecret: 'partner-secret',
       fetch,
       sleep: async () => {},
     });

@@ -20,8 +20,8 @@ before(async () => {
 });
 after(() => sandbox.close());
 
-const fdx = (overrides: Parameters<typeof createFdxClient>[0] | object = {}) =>
-  createFdxClient({ base_url: sandbox.fdxUrl, access_token: tokens.access_token, ...overrides });
+const fdx = (overrides: Partial<Parameters<typeof createFdxClient>[0]> = {}) =>
+  createFdxClient({ baseUrl: sandbox.fdxUrl, accessToken: tokens.access_token, ...overrides });
 
 function depositOf(account: object): FdxDepositAccount | undefined {
   return 'depositAccount' in account ? (account.depositAccount as FdxDepositAccount) : undefined;
@@ -143,7 +143,7 @@ describe('FDX client against the sandbox', () => {
 
   it('gives up on a call after its time limit', async () => {
     await control(sandbox, 'faults', { kind: 'slow', target: 'fdx', count: 1, delay_ms: 1500 });
-    await assert.rejects(fdx({ timeout_ms: 300 }).customer(), (error) => {
+    await assert.rejects(fdx({ timeoutMs: 300 }).customer(), (error) => {
       assert.ok(isFlinksServerError(error, 'TIMEOUT'));
       return true;
     });
@@ -158,10 +158,10 @@ describe('connections against the sandbox', () => {
     try {
       const counter = countingFetch();
       const connections = createConnections({
-        token_url: shortLived.tokenUrl,
-        client_id: client.client_id,
-        client_secret: client.client_secret,
-        fdx_base_url: shortLived.fdxUrl,
+        tokenUrl: shortLived.tokenUrl,
+        clientId: client.client_id,
+        clientSecret: client.client_secret,
+        fdxBaseUrl: shortLived.fdxUrl,
         fetch: counter.fetch,
         fdx: { fetch: counter.fetch },
         now: () => 0,
@@ -185,9 +185,9 @@ describe('connections against the sandbox', () => {
     const counter = countingFetch();
     let clock = Date.now();
     const connections = createConnections({
-      token_url: sandbox.tokenUrl,
-      client_id: client.client_id,
-      client_secret: client.client_secret,
+      tokenUrl: sandbox.tokenUrl,
+      clientId: client.client_id,
+      clientSecret: client.client_secret,
       fetch: counter.fetch,
       now: () => clock,
     });
@@ -203,10 +203,10 @@ describe('connections against the sandbox', () => {
 
   it('marks the connection for re-consent when the accounts list answers FDX 602, and drops its tokens', async () => {
     const connections = createConnections({
-      token_url: sandbox.tokenUrl,
-      client_id: client.client_id,
-      client_secret: client.client_secret,
-      fdx_base_url: sandbox.fdxUrl,
+      tokenUrl: sandbox.tokenUrl,
+      clientId: client.client_id,
+      clientSecret: client.client_secret,
+      fdxBaseUrl: sandbox.fdxUrl,
     });
     const own = await connect(sandbox, client);
     const { id } = await connections.save({ tokens: own, provider_id: '1000' });
@@ -225,10 +225,10 @@ describe('connections against the sandbox', () => {
 
   it('keeps a connection whose customer did not consent to a data cluster, and names that cluster (FDX 602)', async () => {
     const connections = createConnections({
-      token_url: sandbox.tokenUrl,
-      client_id: client.client_id,
-      client_secret: client.client_secret,
-      fdx_base_url: sandbox.fdxUrl,
+      tokenUrl: sandbox.tokenUrl,
+      clientId: client.client_id,
+      clientSecret: client.client_secret,
+      fdxBaseUrl: sandbox.fdxUrl,
     });
     const own = await connect(sandbox, client, { scope: 'ACCOUNT_BASIC' });
     const { id } = await connections.save({ tokens: own, provider_id: '1000' });
@@ -256,10 +256,10 @@ describe('connections against the sandbox', () => {
 
   it('marks the connection for re-consent when a refused data call and the accounts list both answer FDX 602', async () => {
     const connections = createConnections({
-      token_url: sandbox.tokenUrl,
-      client_id: client.client_id,
-      client_secret: client.client_secret,
-      fdx_base_url: sandbox.fdxUrl,
+      tokenUrl: sandbox.tokenUrl,
+      clientId: client.client_id,
+      clientSecret: client.client_secret,
+      fdxBaseUrl: sandbox.fdxUrl,
     });
     const own = await connect(sandbox, client);
     const { id } = await connections.save({ tokens: own, provider_id: '1000' });
@@ -275,9 +275,9 @@ describe('connections against the sandbox', () => {
 
   it('marks the connection for re-consent when the refresh token is refused', async () => {
     const connections = createConnections({
-      token_url: sandbox.tokenUrl,
-      client_id: client.client_id,
-      client_secret: client.client_secret,
+      tokenUrl: sandbox.tokenUrl,
+      clientId: client.client_id,
+      clientSecret: client.client_secret,
     });
     const own = await connect(sandbox, client);
     const { id } = await connections.save({ tokens: own, provider_id: '1000' });
@@ -292,10 +292,10 @@ describe('connections against the sandbox', () => {
   it('reconnects a connection marked for re-consent with a new consent for the same bank, keeping its id and metadata', async () => {
     let clock = 1_000_000;
     const connections = createConnections({
-      token_url: sandbox.tokenUrl,
-      client_id: client.client_id,
-      client_secret: client.client_secret,
-      fdx_base_url: sandbox.fdxUrl,
+      tokenUrl: sandbox.tokenUrl,
+      clientId: client.client_id,
+      clientSecret: client.client_secret,
+      fdxBaseUrl: sandbox.fdxUrl,
       now: () => clock,
     });
     const first = await connect(sandbox, client);
@@ -327,9 +327,9 @@ describe('connections against the sandbox', () => {
 
   it("refuses to reconnect with another bank's consent (PROVIDER_MISMATCH) or an unknown id", async () => {
     const connections = createConnections({
-      token_url: sandbox.tokenUrl,
-      client_id: client.client_id,
-      client_secret: client.client_secret,
+      tokenUrl: sandbox.tokenUrl,
+      clientId: client.client_id,
+      clientSecret: client.client_secret,
     });
     const own = await connect(sandbox, client);
     const { id } = await connections.save({ tokens: own, provider_id: '1000' });
@@ -345,9 +345,9 @@ describe('connections against the sandbox', () => {
 
   it('throws CONNECTION_NOT_FOUND for an unknown id', async () => {
     const connections = createConnections({
-      token_url: sandbox.tokenUrl,
-      client_id: client.client_id,
-      client_secret: client.client_secret,
+      tokenUrl: sandbox.tokenUrl,
+      clientId: client.client_id,
+      clientSecret: client.client_secret,
     });
     await assert.rejects(connections.getAccessToken('nope'), (error) =>
       isFlinksServerError(error, 'CONNECTION_NOT_FOUND'),
@@ -358,17 +358,17 @@ describe('connections against the sandbox', () => {
 describe('revoking a connection against the sandbox', () => {
   it('ends the consent at Flinks and deletes the stored connection', async () => {
     const connections = createConnections({
-      token_url: sandbox.tokenUrl,
-      client_id: client.client_id,
-      client_secret: client.client_secret,
-      fdx_base_url: sandbox.fdxUrl,
+      tokenUrl: sandbox.tokenUrl,
+      clientId: client.client_id,
+      clientSecret: client.client_secret,
+      fdxBaseUrl: sandbox.fdxUrl,
     });
     const own = await connect(sandbox, client);
     const { id } = await connections.save({ tokens: own, provider_id: '1000' });
     await connections.revoke(id);
     assert.equal(await connections.get(id), undefined);
     // The tokens are dead at Flinks: the access token reads nothing, the refresh token refreshes nothing.
-    await assert.rejects(fdx({ access_token: own.access_token }).accounts(), FdxError);
+    await assert.rejects(fdx({ accessToken: own.access_token }).accounts(), FdxError);
     const again = await connections.save({ tokens: own, provider_id: '1000' });
     await assert.rejects(connections.getAccessToken(again.id, { rejected: own.access_token }), (error) =>
       isFlinksServerError(error, 'REAUTHORIZATION_REQUIRED'),

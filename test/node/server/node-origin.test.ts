@@ -7,12 +7,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { describe, it } from 'node:test';
-import {
-  createExchangeHandler,
-  type NodeRequestOptions,
-  toNodeHandler,
-  toWebRequest,
-} from '../../../core/server/index.ts';
+import { createExchangeHandler } from '../../../core/server/index.ts';
+import { type NodeRequestOptions, toNodeHandler, toWebRequest } from '../../../core/server/node/index.ts';
 import { exchangeBody, fakeTokenFetch, REDIRECT } from './_fake-token.ts';
 
 const PUBLIC = 'https://partner.example';
@@ -24,10 +20,10 @@ async function serve(options?: NodeRequestOptions) {
     body: { access_token: 'at-123456789', token_type: 'Bearer' },
   }));
   const handle = createExchangeHandler({
-    token_url: 'https://flinks.example/api/v1/token',
-    client_id: 'c',
-    client_secret: 'secret-123456789',
-    redirect_uris: [REDIRECT],
+    tokenUrl: 'https://flinks.example/api/v1/token',
+    clientId: 'c',
+    clientSecret: 'secret-123456789',
+    redirectUris: [REDIRECT],
     onTokens: () => undefined,
     fetch: fake.fetch,
     onError: () => {},

@@ -14,7 +14,7 @@ function recordingFetch(answer: (url: URL) => unknown = () => ({})) {
   return { fetch: fetchImpl, urls };
 }
 
-const tokens: TokenManager = { client_id: 'partner', getAccessToken: async () => 'admin-token', clear() {} };
+const tokens: TokenManager = { clientId: 'partner', getAccessToken: async () => 'admin-token', clear() {} };
 const HOSTILE = ['.', '..'];
 
 async function refused(call: () => unknown, id: string): Promise<void> {
@@ -33,8 +33,8 @@ describe('ids in FDX client paths', () => {
     it(`refuses accountId ${JSON.stringify(id.slice(0, 8))} with a TypeError and sends nothing`, async () => {
       const recorder = recordingFetch();
       const fdx = createFdxClient({
-        base_url: 'https://ob.example/api/fdx/5',
-        access_token: 'at',
+        baseUrl: 'https://ob.example/api/fdx/5',
+        accessToken: 'at',
         fetch: recorder.fetch,
       });
       await refused(() => fdx.account(id), id);
@@ -49,8 +49,8 @@ describe('ids in FDX client paths', () => {
   it('keeps an id with slashes, dots and query characters inside its one path segment', async () => {
     const recorder = recordingFetch();
     const fdx = createFdxClient({
-      base_url: 'https://ob.example/api/fdx/5',
-      access_token: 'at',
+      baseUrl: 'https://ob.example/api/fdx/5',
+      accessToken: 'at',
       fetch: recorder.fetch,
     });
     await fdx.account('../a/b?c#d.');
@@ -64,8 +64,8 @@ describe('ids in FDX client paths', () => {
         : { accounts: [] },
     );
     const fdx = createFdxClient({
-      base_url: 'https://ob.example/api/fdx/5',
-      access_token: 'at',
+      baseUrl: 'https://ob.example/api/fdx/5',
+      accessToken: 'at',
       fetch: recorder.fetch,
     });
     await assert.rejects(
@@ -88,8 +88,8 @@ describe('ids in FDX client paths', () => {
         : { accounts: [] },
     );
     const fdx = createFdxClient({
-      base_url: 'https://ob.example/api/fdx/5',
-      access_token: 'at',
+      baseUrl: 'https://ob.example/api/fdx/5',
+      accessToken: 'at',
       fetch: recorder.fetch,
     });
     await assert.rejects(
@@ -111,20 +111,20 @@ describe('ids in admin client paths', () => {
   for (const id of [...HOSTILE, '', 'a\nb']) {
     it(`refuses id ${JSON.stringify(id)} with a TypeError and sends nothing`, async () => {
       const recorder = recordingFetch();
-      const admin = createAdminClient({ base_url: 'https://ob.example', tokens, fetch: recorder.fetch });
+      const admin = createAdminClient({ baseUrl: 'https://ob.example', tokens, fetch: recorder.fetch });
       await refused(() => admin.rotateSecret(id), id);
       await refused(() => admin.recipient(id), id);
       await refused(() => admin.setRedirectUris(id, ['https://partner.example/cb']), id);
-      await refused(() => admin.registrations({ client_id: id }), id);
+      await refused(() => admin.registrations({ clientId: id }), id);
       await refused(() => admin.provider(id), id);
-      await refused(() => admin.requestRegistration({ provider_ids: [1000], recipient_ids: [id] }), id);
+      await refused(() => admin.requestRegistration({ providerIds: [1000], recipientIds: [id] }), id);
       assert.deepEqual(recorder.urls, []);
     });
   }
 
   it('calls the recipient endpoint with a legitimate id', async () => {
     const recorder = recordingFetch();
-    const admin = createAdminClient({ base_url: 'https://ob.example', tokens, fetch: recorder.fetch });
+    const admin = createAdminClient({ baseUrl: 'https://ob.example', tokens, fetch: recorder.fetch });
     await admin.rotateSecret('dc-1.2');
     await admin.provider(1000);
     assert.deepEqual(

@@ -36,9 +36,9 @@ const get = (handler: (request: Request) => Promise<Response>, method = 'GET') =
 describe('createProvidersHandler against the sandbox', () => {
   it("serves the picker's JSON: only the banks Activated for a Data Recipient, with names and logos", async () => {
     const handler = createProvidersHandler({
-      base_url: sandbox.url,
-      client_id: client.client_id,
-      client_secret: client.client_secret,
+      baseUrl: sandbox.url,
+      clientId: client.client_id,
+      clientSecret: client.client_secret,
     });
     const response = await get(handler);
     assert.equal(response.status, 200);
@@ -60,9 +60,9 @@ describe('createProvidersHandler against the sandbox', () => {
     let clock = 0;
     const counter = countingFetch();
     const handler = createProvidersHandler({
-      base_url: sandbox.url,
-      client_id: client.client_id,
-      client_secret: client.client_secret,
+      baseUrl: sandbox.url,
+      clientId: client.client_id,
+      clientSecret: client.client_secret,
       fetch: counter.fetch,
       cacheMs: 60_000,
       now: () => clock,
@@ -84,9 +84,9 @@ describe('createProvidersHandler against the sandbox', () => {
     const secret = 'not-the-secret-at-all';
     const counter = countingFetch();
     const handler = createProvidersHandler({
-      base_url: sandbox.url,
-      client_id: client.client_id,
-      client_secret: secret,
+      baseUrl: sandbox.url,
+      clientId: client.client_id,
+      clientSecret: secret,
       fetch: counter.fetch,
     });
     for (const attempt of [1, 2]) {

@@ -14,10 +14,10 @@ function handler(overrides: Partial<ExchangeHandlerOptions>) {
     body: { access_token: 'access-123456789', token_type: 'Bearer' },
   }));
   const handle = createExchangeHandler({
-    token_url: 'https://flinks.example/api/v1/token',
-    client_id: 'c',
-    client_secret: SECRET,
-    redirect_uris: [REDIRECT],
+    tokenUrl: 'https://flinks.example/api/v1/token',
+    clientId: 'c',
+    clientSecret: SECRET,
+    redirectUris: [REDIRECT],
     onTokens: () => undefined,
     fetch: fake.fetch,
     onError: () => {},

@@ -24,6 +24,9 @@ const examples = new Map(
 /** Where a bare import resolves from this checkout, or undefined when the package is not installed. */
 function resolved(specifier: string): string | undefined {
   if (specifier === 'flinks-connect/server') return pathToFileURL(join(root, 'core/server/index.ts')).href;
+  if (specifier === 'flinks-connect/server/node') {
+    return pathToFileURL(join(root, 'core/server/node/index.ts')).href;
+  }
   try {
     return import.meta.resolve(specifier);
   } catch {

@@ -65,10 +65,10 @@ function assertClean(text: string, where: string): void {
 async function exchange(options: Partial<TokenEndpointOptions> = {}, useDefaultLog = false) {
   const errors: FlinksServerError[] = [];
   const handle = createExchangeHandler({
-    token_url: `${base}/api/v1/token`,
-    client_id: 'partner-client',
-    client_secret: SECRET,
-    redirect_uris: [REDIRECT],
+    tokenUrl: `${base}/api/v1/token`,
+    clientId: 'partner-client',
+    clientSecret: SECRET,
+    redirectUris: [REDIRECT],
     onTokens: () => undefined,
     ...(useDefaultLog ? {} : { onError: (error) => errors.push(error) }),
     ...options,
@@ -138,9 +138,9 @@ const upstreamShapes: [string, Shape][] = [
 describe('an upstream that echoes the token request', () => {
   for (const [name, make] of upstreamShapes) {
     for (const format of [
-      { body_format: 'form' },
-      { body_format: 'json' },
-      { client_auth: 'client_secret_basic' },
+      { bodyFormat: 'form' },
+      { bodyFormat: 'json' },
+      { clientAuth: 'client_secret_basic' },
     ] as const) {
       it(`leaks nothing to the browser, onError or logs: ${name} (${JSON.stringify(format)})`, async () => {
         let echoed = '';
@@ -196,9 +196,9 @@ describe('other calls through an echoing upstream', () => {
   it('a refused refresh leaks neither the refresh token nor the secret', async () => {
     shape = (echo) => ({ status: 400, body: { error: 'invalid_request', error_description: echo } });
     const connections = createConnections({
-      token_url: `${base}/api/v1/token`,
-      client_id: 'partner-client',
-      client_secret: SECRET,
+      tokenUrl: `${base}/api/v1/token`,
+      clientId: 'partner-client',
+      clientSecret: SECRET,
     });
     await connections.save({
       id: 'c1',
@@ -216,9 +216,9 @@ describe('other calls through an echoing upstream', () => {
   it('a refused revoke leaks neither the access nor the refresh token', async () => {
     shape = (echo) => ({ status: 500, body: { error: 'server_error', error_description: echo, echo } });
     const connections = createConnections({
-      token_url: `${base}/api/v1/token`,
-      client_id: 'partner-client',
-      client_secret: SECRET,
+      tokenUrl: `${base}/api/v1/token`,
+      clientId: 'partner-client',
+      clientSecret: SECRET,
       fdx: { retries: 0 },
     });
     await connections.save({
@@ -236,7 +236,7 @@ describe('other calls through an echoing upstream', () => {
 
   it('an FDX error answer leaks not the access token', async () => {
     shape = (echo) => ({ status: 500, body: { code: 500, message: echo, debugMessage: echo, echo } });
-    const fdx = createFdxClient({ base_url: `${base}/api/fdx/5`, access_token: ACCESS, retries: 0 });
+    const fdx = createFdxClient({ baseUrl: `${base}/api/fdx/5`, accessToken: ACCESS, retries: 0 });
     const error = await fdx.accounts().then(
       () => assert.fail('must fail'),
       (e: unknown) => e,
@@ -251,9 +251,9 @@ describe('other calls through an echoing upstream', () => {
         ? { status: 200, body: { access_token: ACCESS, token_type: 'Bearer', expires_in: 300 } }
         : { status: 500, body: { error: 'server_error', error_description: echo, message: echo } };
     const admin = createAdminClient({
-      base_url: base,
-      client_id: 'partner',
-      client_secret: SECRET,
+      baseUrl: base,
+      clientId: 'partner',
+      clientSecret: SECRET,
       retries: 0,
     });
     const error = await admin.providers().then(

@@ -10,12 +10,12 @@ import pg from 'pg';
 import {
   type Connection,
   createConnections,
-  createFileTokenStore,
   createMemoryTokenStore,
   createPostgresTokenStore,
   parseRetryAfter,
   type TokenStore,
 } from '../../../core/server/index.ts';
+import { createFileTokenStore } from '../../../core/server/node/index.ts';
 import { type Postgres, postgresBin, startPostgres } from './_postgres.ts';
 
 const record = (id: string, access_token = `at-${id}`): Connection => ({
@@ -142,9 +142,9 @@ describe('postgres token store across processes', () => {
       assert.equal((await store.get('shared'))?.tokens.access_token, 'fresh-1');
       // The same connections API in this process reads the stored token without refreshing.
       const connections = createConnections({
-        token_url: env.TOKEN_URL,
-        client_id: 'refresh-test',
-        client_secret: 'refresh-test-secret',
+        tokenUrl: env.TOKEN_URL,
+        clientId: 'refresh-test',
+        clientSecret: 'refresh-test-secret',
         store,
       });
       assert.equal(await connections.getAccessToken('shared'), 'fresh-1');
@@ -238,8 +238,8 @@ describe('file token store loaded twice in one process', () => {
   it('never fails a write nor leaves a file that does not parse when two module copies write at once', async () => {
     // A second copy of the module (as when an app bundles the kit twice) has its own write queue: only the unique
     // temporary files keep the two from writing into, or renaming away, each other's.
-    const specifier = `../../../core/server/file-store.ts?copy=${Math.random()}`;
-    const copy = (await import(specifier)) as typeof import('../../../core/server/file-store.ts');
+    const specifier = `../../../core/server/node/file-store.ts?copy=${Math.random()}`;
+    const copy = (await import(specifier)) as typeof import('../../../core/server/node/file-store.ts');
     const path = join(dir, 'two-copies.json');
     const first = createFileTokenStore(path);
     const second = copy.createFileTokenStore(path);
@@ -253,8 +253,8 @@ describe('file token store loaded twice in one process', () => {
   it('shows a reader a whole version of the file at every moment of a write, never a partial one', async () => {
     // The reader is another module copy, so the write queue does not keep it out: what it sees is what another
     // process, or a crash at that instant, would find on disk.
-    const specifier = `../../../core/server/file-store.ts?copy=${Math.random()}`;
-    const copy = (await import(specifier)) as typeof import('../../../core/server/file-store.ts');
+    const specifier = `../../../core/server/node/file-store.ts?copy=${Math.random()}`;
+    const copy = (await import(specifier)) as typeof import('../../../core/server/node/file-store.ts');
     const path = join(dir, 'whole.json');
     const writer = createFileTokenStore(path);
     const reader = copy.createFileTokenStore(path);

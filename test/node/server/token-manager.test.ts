@@ -13,11 +13,11 @@ after(() => sandbox.close());
 
 const TOKEN_PATH = '/api/v1/token';
 
-function partner(overrides: { now?: () => number; fetch?: typeof fetch; client_secret?: string } = {}) {
+function partner(overrides: { now?: () => number; fetch?: typeof fetch; clientSecret?: string } = {}) {
   return createTokenManager({
-    token_url: sandbox.tokenUrl,
-    client_id: SANDBOX_PARTNER.client_id,
-    client_secret: SANDBOX_PARTNER.client_secret,
+    tokenUrl: sandbox.tokenUrl,
+    clientId: SANDBOX_PARTNER.client_id,
+    clientSecret: SANDBOX_PARTNER.client_secret,
     scope: 'client:admin',
     ...overrides,
   });
@@ -73,11 +73,11 @@ describe('createTokenManager against the sandbox', () => {
 
   it('gets a data recipient token without a scope', async () => {
     const manager = createTokenManager({
-      token_url: sandbox.tokenUrl,
-      client_id: data.client_id,
-      client_secret: data.client_secret,
-      client_auth: 'client_secret_basic',
-      body_format: 'json',
+      tokenUrl: sandbox.tokenUrl,
+      clientId: data.client_id,
+      clientSecret: data.client_secret,
+      clientAuth: 'client_secret_basic',
+      bodyFormat: 'json',
     });
     const token = await manager.getAccessToken();
     const response = await fetch(`${sandbox.url}/api/v1/providers`, {
@@ -91,7 +91,7 @@ describe('createTokenManager against the sandbox', () => {
   });
 
   it('throws TOKEN_REQUEST_FAILED invalid_client for a wrong secret, and a later call can succeed', async () => {
-    const manager = partner({ client_secret: 'not-the-secret' });
+    const manager = partner({ clientSecret: 'not-the-secret' });
     await assert.rejects(manager.getAccessToken(), (error) => {
       assert.ok(isFlinksServerError(error, 'TOKEN_REQUEST_FAILED'));
       assert.equal(error.oauth_error, 'invalid_client');

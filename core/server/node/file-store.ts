@@ -1,5 +1,5 @@
-import type { Connection, TokenStore } from './connections.ts';
-import { FlinksServerError, ServerErrorCode } from './errors.ts';
+import type { Connection, TokenStore } from '../connections.ts';
+import { FlinksServerError, ServerErrorCode } from '../errors.ts';
 
 type Fs = typeof import('node:fs/promises');
 
