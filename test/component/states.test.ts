@@ -1,4 +1,5 @@
 import { expect } from '@esm-bundle/chai';
+import { emulateMedia } from '@web/test-runner-commands';
 import type { FlinksConnect } from '../../widget/index.ts';
 import {
   _axeViolations,
@@ -8,6 +9,7 @@ import {
   _key,
   _mount,
   _next,
+  _skipIn,
   _statusText,
   _stubOpen,
   _wait,
@@ -121,6 +123,34 @@ describe('<flinks-connect> states: connecting, connected, refused, error', () =>
     await el.updateComplete;
     expect(_buttons(el)).to.deep.equal(['Connect your bank']);
     expect(el.shadowRoot?.querySelector('[part~="retry"]')).to.equal(null);
+  });
+
+  it('has no accessibility violations in dark mode: the picker dialog, connecting, connected', async function () {
+    _skipIn(
+      this,
+      ['Firefox', 'WebKit'],
+      'Chromium only: media features are emulated over the DevTools protocol, which WebDriver BiDi and WebDriver lack',
+    );
+    await emulateMedia({ colorScheme: 'dark' });
+    try {
+      const key = _key();
+      const config = _config(key, { 'providers-url': `/__providers/popular?key=${key}` });
+      delete config['provider-id'];
+      const picker = await _mount(config);
+      _click(picker);
+      for (let i = 0; i < 100 && !picker.shadowRoot?.querySelector('[part~="item"]'); i++) await _wait(20);
+      expect(await _axeViolations(picker)).to.deep.equal([]);
+      picker.close();
+      const { el, state } = await _connectingToDesjardins({ 'exchange-url': '/__exchange/ok' });
+      expect(await _axeViolations(el)).to.deep.equal([]);
+      const success = _next(el, 'flinks-success');
+      _bankAnswers({ code: 'c', state });
+      await success;
+      await el.updateComplete;
+      expect(await _axeViolations(el)).to.deep.equal([]);
+    } finally {
+      await emulateMedia({ colorScheme: 'light' });
+    }
   });
 
   it('counts banks with the language’s plural rules', async () => {
