@@ -12,15 +12,7 @@
  * a clear error rather than a spinner that never ends. A consent longer than 15 minutes ends
  * as FLOW_EXPIRED (core's FLOW_TTL_MS), and nothing is exchanged.
  */
-import {
-  buildExchangeBody,
-  createAuthorizationRequest,
-  ErrorCode,
-  exchangeCode,
-  isFlinksConnectError,
-  isRefusal,
-  validateCallback,
-} from '../core/src/index.ts';
+import { createConnectSession, ErrorCode, failureOutcome } from '../core/src/index.ts';
 import { browser, type Runtime } from './browser.ts';
 import { t } from './i18n.ts';
 import {
@@ -205,12 +197,16 @@ async function connect(request: RequestOf<'connect'>): Promise<FlowOutcome> {
   try {
     return await finish(attempt, await runFlow(attempt));
   } catch (error) {
-    return finish(attempt, toError(error));
+    return finish(attempt, failureOutcome(error));
   } finally {
     running = undefined;
   }
 }
 
+/**
+ * The `launchWebAuthFlow` transport over core's connect session: the same steps as `<flinks-connect>`'s popup
+ * and redirect (validation, refusal mapping, exchange, outcomes); only the window and the storage differ.
+ */
 async function runFlow(attempt: PendingAttempt): Promise<FlowOutcome> {
   const redirect_uri = redirectUri();
   const { settings } = await loadSettings(redirect_uri);
@@ -218,7 +214,8 @@ async function runFlow(attempt: PendingAttempt): Promise<FlowOutcome> {
   if (errors.length) {
     return { type: 'error', code: ErrorCode.INVALID_CONFIG, message: `${t('notConfigured')} ${errors[0]}` };
   }
-  const { url, flow } = await createAuthorizationRequest({
+  const session = createConnectSession({ store, sessionId: attempt.session_id });
+  const { url, flow } = await session.prepare({
     client_id: settings.client_id,
     authorize_url: settings.authorize_url,
     redirect_uri,
@@ -227,7 +224,7 @@ async function runFlow(attempt: PendingAttempt): Promise<FlowOutcome> {
     issuer: settings.issuer || undefined,
   });
   attempt.state = flow.state;
-  await store.save(flow);
+  await session.start(flow);
   await setPending(attempt);
   await setLast(undefined);
   await browser.action.setBadgeText({ text: '' });
@@ -242,56 +239,34 @@ async function runFlow(attempt: PendingAttempt): Promise<FlowOutcome> {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // Chrome: "The user did not approve access."; Firefox: "User cancelled or denied access."
-    if (/did not approve|cancel|denied/i.test(message)) return { type: 'exit', reason: 'closed' };
+    const closed = session.cancel('closed');
+    if (/did not approve|cancel|denied/i.test(message)) return closed;
     return { type: 'error', code: ErrorCode.AUTHORIZATION_FAILED, message: t('errorAuthWindow', message) };
   } finally {
     clearInterval(heartbeat);
-    // One attempt per flow: whatever came back, this flow's state can no longer be used.
-    void store.take(flow.state);
   }
 
-  // validateCallback takes the flow named by the callback's own `state`: a forged or replayed one finds none.
-  const callback = await validateCallback(new URL(responseUrl), {
-    save: () => undefined,
-    take: async (state) => (state === flow.state ? flow : store.take(state)),
-  });
-  if (callback.type === 'error') {
-    if (isRefusal(callback.error)) {
-      const exit: FlowOutcome = {
-        type: 'exit',
-        reason: callback.error === 'access_denied' ? 'access_denied' : 'bank_refused',
-        error: callback.error,
-      };
-      if (callback.error_description) exit.error_description = callback.error_description;
-      return exit;
-    }
-    return {
-      type: 'error',
-      code: ErrorCode.AUTHORIZATION_FAILED,
-      message: t('errorBank', [callback.error, callback.error_description ?? '']).trim(),
-    };
-  }
-  const result = await exchangeCode(buildExchangeBody(callback.flow, callback.code), {
-    exchange_url: settings.exchange_url,
-    // The partner's endpoint tells its customers apart by its own session cookie, as it does for its site.
-    credentials: 'include',
-  });
+  const received = await session.receive(responseUrl);
+  if (received.type !== 'consent') return localize(received);
+  // The partner's endpoint tells its customers apart by its own session cookie, as it does for its site.
+  const end = await session.complete({ exchange_url: settings.exchange_url, credentials: 'include' });
+  if (end.type !== 'success') return end;
   const connection: Connection = {
     provider_id: attempt.provider_id,
-    correlation_id: callback.flow.correlation_id,
+    correlation_id: received.consent.correlation_id,
     connected_at: Date.now(),
-    result,
+    result: end.result,
   };
   if (attempt.provider_name) connection.provider_name = attempt.provider_name;
   const connections = await getConnections();
   await setConnections([...connections.filter((c) => c.provider_id !== attempt.provider_id), connection]);
-  return { type: 'success', result };
+  return end;
 }
 
-function toError(error: unknown): FlowOutcome {
-  if (isFlinksConnectError(error)) return { type: 'error', code: error.code, message: error.message };
-  const message = error instanceof Error ? error.message : String(error);
-  return { type: 'error', code: ErrorCode.AUTHORIZATION_FAILED, message };
+/** The bank's own error, told in the popup's language (core's message is the partner's, in English). */
+function localize(outcome: FlowOutcome): FlowOutcome {
+  if (outcome.type !== 'error' || !outcome.error) return outcome;
+  return { ...outcome, message: t('errorBank', [outcome.error, outcome.error_description ?? '']).trim() };
 }
 
 /** Records how an attempt ended, tells an open popup, or leaves a badge for a closed one. */

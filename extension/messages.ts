@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../core/src/index.ts';
+import type { ErrorCode, FlowEnd } from '../core/src/index.ts';
 import { browser } from './browser.ts';
 import type { Settings, SettingsErrors } from './settings.ts';
 
@@ -15,11 +15,11 @@ export const ExtensionErrorCode = {
 
 export type ExtensionErrorCode = (typeof ExtensionErrorCode)[keyof typeof ExtensionErrorCode];
 
-/** How one connect attempt ended: exactly what `<flinks-connect>`'s `driver.connect()` resolves with. */
-export type FlowOutcome =
-  | { type: 'success'; result: unknown }
-  | { type: 'exit'; reason: string; error?: string; error_description?: string }
-  | { type: 'error'; code: ErrorCode | ExtensionErrorCode; message: string };
+/**
+ * How one connect attempt ended: core's outcome (what `<flinks-connect>`'s `driver.connect()` resolves with),
+ * with the extension's own error codes.
+ */
+export type FlowOutcome = FlowEnd<ErrorCode | ExtensionErrorCode>;
 
 /** A bank connected through the extension; `result` is the partner exchange endpoint's JSON answer. */
 export interface Connection {

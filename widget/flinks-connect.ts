@@ -1,36 +1,36 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import {
   type AuthorizationRequest,
+  analyticsDetail,
   type BaseDetail,
   baseDetail,
-  buildExchangeBody,
-  type CallbackResult,
   type ConnectConfig,
   type ConnectMode,
-  createAuthorizationRequest,
+  type ConnectSession,
+  createConnectSession,
   createStorageFlowStore,
   DEFAULT_EXCHANGE_TIMEOUT_MS,
   ErrorCode,
-  type EventDetails,
-  exchangeCode,
   FlinksConnectError,
+  type FlinksEventDetails,
+  type FlowEnd,
+  type FlowOutcome,
   type FlowStore,
-  isCallback,
-  isRefusal,
-  validateCallback,
+  failureOutcome,
+  type StalledReason,
   validateConfig,
   validateUrl,
 } from '../core/src/index.ts';
 import { styles } from './flinks-connect.styles.ts';
 import { PickerController, type Provider } from './picker.ts';
-import { CALLBACK_CHANNEL, isCallbackMessage, redirectSession, TAKEN_MESSAGE, wasRelayed } from './relay.ts';
+import { PopupController, type PopupTimings } from './popup-controller.ts';
+import { RedirectController } from './redirect-controller.ts';
 import { resolveLang, type Strings, stringsFor } from './strings.ts';
 
-/** What `connect()` of a {@link FlowDriver} ends with. */
-export type FlowDriverResult =
-  | { type: 'success'; result: unknown }
-  | { type: 'exit'; reason: string; error?: string; error_description?: string }
-  | { type: 'error'; code: string; message: string };
+export type { FlinksEventDetails, StalledReason };
+
+/** What `connect()` of a {@link FlowDriver} ends with: core's outcome, with the driver's own error codes. */
+export type FlowDriverResult = FlowEnd<string>;
 
 /**
  * Runs the authorization somewhere else (the companion extension's background worker) while the element keeps
@@ -47,20 +47,6 @@ export interface FlowDriver {
 /** Where the element is in a flow; reflected as the `state` attribute for styling. */
 export type ConnectState = 'idle' | 'choosing' | 'authorizing' | 'exchanging' | 'connected' | 'error';
 
-/** Event details as the element sends them: the bank's `error`/`error_description` ride along on errors too. */
-export interface FlinksEventDetails extends Omit<EventDetails, 'flinks-error' | 'flinks-event'> {
-  'flinks-error': EventDetails['flinks-error'] & { error?: string; error_description?: string };
-  /** Also `name: 'flinks-stalled'`, sent on this event only: see {@link StalledReason}. */
-  'flinks-event': Omit<EventDetails['flinks-event'], 'name'> & {
-    name: EventDetails['flinks-event']['name'] | 'flinks-stalled';
-  };
-}
-
-/**
- * Why an attempt stalled: its window's handle read closed within `timings.severed` of loading the bank (closed
- * at once, or severed by Cross-Origin-Opener-Policy), or no callback came within `timings.stalled`.
- */
-export type StalledReason = 'window_lost' | 'no_callback';
 type Name = Exclude<keyof FlinksEventDetails, 'flinks-event'>;
 type Extra<N extends Name> = Omit<FlinksEventDetails[N], keyof BaseDetail>;
 
@@ -85,27 +71,18 @@ interface Prepared {
   ready?: AuthorizationRequest;
 }
 
-/** One attempt, from the click to its end. */
+/** One attempt, from the click to its end: core's session plus what the element shows of it. */
 interface Attempt {
-  session_id: string;
+  session: ConnectSession;
   mode: ConnectMode;
   provider_id: string;
-  /** Set once the flow is saved and the bank's page is on its way. */
-  state?: string;
-  popup?: Window | null;
-  navigated_at?: number;
   /** Set when the bank's window is lost or its page never sent the customer back: reopen or cancel is offered. */
   stalled?: boolean;
+  /** Aborts what the attempt fetches besides the exchange (the session aborts that): the providers list. */
   abort: AbortController;
 }
 
 const CONFIG_KEYS = ['clientId', 'authorizeUrl', 'redirectUri', 'scope', 'providerId', 'issuer'] as const;
-const CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri'];
-/** Knows no flow: what a response that cannot be this attempt's is checked against. */
-const NO_FLOWS = { take() {} } as Partial<FlowStore> as FlowStore;
-const POPUP_FEATURES = 'popup,width=480,height=720';
-
-let resumedOnce = false;
 
 /**
  * Connects a customer's bank account through Flinks Outbound: PKCE `/authorize` in a popup (or a full-page
@@ -172,16 +149,19 @@ export class FlinksConnect extends LitElement {
     _lang: { attribute: 'lang' },
     _state: { state: true },
     _code: { state: true },
+    _exited: { state: true },
   };
 
   /** Timings of the popup watch, in ms (tests shorten them). */
-  static timings = { poll: 500, severed: 3000, grace: 1500, stalled: 60_000 };
+  static timings: PopupTimings = { poll: 500, severed: 3000, grace: 1500, stalled: 60_000 };
 
   // private state
   declare private _lang: string | undefined;
   declare private _state: ConnectState;
-  /** The error code on show, or EXIT after an exit: what the status line says. */
+  /** The error code on show: what the status line says. */
   declare private _code: string | undefined;
+  /** The last attempt ended with flinks-exit (once per attempt): the status line says so. */
+  declare private _exited: boolean;
   /** The `reason` of the last `flinks-exit`: a refusal at the bank reads differently from a cancel. */
   #exitReason = '';
   #picker = new PickerController(this, {
@@ -190,13 +170,33 @@ export class FlinksConnect extends LitElement {
     retry: () => this.#onRetryProviders(),
   });
   #prepared: Prepared | undefined;
+  /** The next attempt's session, created (and its request prepared) before the click. */
+  #next: ConnectSession | undefined;
   #attempt: Attempt | undefined;
-  #store: FlowStore | undefined;
-  #channel: BroadcastChannel | undefined;
-  #watch: ReturnType<typeof setInterval> | undefined;
-  #exited = false;
+  #storage: FlowStore | undefined;
+  /** sessionStorage, first touched when a flow is saved or taken (denied in some sandboxed frames). */
+  #store: FlowStore = {
+    save: (flow) => this.#flowStore().save(flow),
+    take: (state) => this.#flowStore().take(state),
+  };
   /** The ended attempt's session id, for the events that report how it ended. */
   #lastSession = '';
+  #popup = new PopupController(
+    this,
+    {
+      onCallback: (url) => {
+        const attempt = this.#attempt;
+        if (attempt && this._state === 'authorizing') void this.#finish(attempt, url);
+      },
+      onStalled: (reason) => this.#stall(reason),
+      onClosed: () => {
+        if (this._state !== 'authorizing') return;
+        this.#endAttempt();
+        this.#exit({ reason: 'closed' });
+      },
+    },
+    () => FlinksConnect.timings,
+  );
 
   // public properties
   /** `client-id`: the client_id Flinks gave you. Required. */
@@ -246,8 +246,14 @@ export class FlinksConnect extends LitElement {
     this.noRedirectFallback = false;
     this.hideWhenConnected = false;
     this._state = 'idle';
+    this._exited = false;
     this.addEventListener('flinks-exit', (event) => {
       this.#exitReason = event.detail.reason;
+    });
+    new RedirectController(this, {
+      redirectUri: () => this.redirectUri,
+      mode: () => this.mode,
+      onResume: (url, sessionId) => void this.#resume(url, sessionId),
     });
   }
 
@@ -260,30 +266,10 @@ export class FlinksConnect extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.#reflectState();
-    window.addEventListener('message', this.#onMessage);
-    if (typeof BroadcastChannel !== 'undefined') {
-      this.#channel = new BroadcastChannel(CALLBACK_CHANNEL);
-      this.#channel.addEventListener('message', this.#onBroadcast);
-    }
-    const here = new URL(location.href);
-    if (
-      !resumedOnce &&
-      !wasRelayed() &&
-      isCallback(here) &&
-      this.#atRedirectUri(here) &&
-      (this.mode === 'redirect' || redirectSession(window, here))
-    ) {
-      resumedOnce = true;
-      void this.#resume(here);
-    }
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    window.removeEventListener('message', this.#onMessage);
-    this.#channel?.close();
-    this.#channel = undefined;
-    this.#stopWatch();
     this.#abortExchange();
     // Removed for good, not just moved: the attempt ends, and its flow with it.
     queueMicrotask(() => this.isConnected || this.#endAttempt());
@@ -308,8 +294,9 @@ export class FlinksConnect extends LitElement {
     }
     if (current && this._state === 'authorizing') {
       // Never a second flow while the bank's window is open: bring it to the front instead.
-      if (!current.popup?.closed) {
-        current.popup?.focus();
+      const popup = this.#popup.window;
+      if (current.mode !== 'popup' || popup) {
+        popup?.focus();
         return;
       }
       // Its window is gone (or its handle severed by COOP): that attempt cannot come back to the front.
@@ -363,6 +350,7 @@ export class FlinksConnect extends LitElement {
     this.#abortExchange();
     this.#endAttempt();
     this._code = undefined;
+    this._exited = false;
     this.#setState('idle');
     this.#prepare();
   }
@@ -378,8 +366,12 @@ export class FlinksConnect extends LitElement {
   }
 
   #flowStore(): FlowStore {
-    this.#store ??= createStorageFlowStore();
-    return this.#store;
+    this.#storage ??= createStorageFlowStore();
+    return this.#storage;
+  }
+
+  #newSession(sessionId?: string): ConnectSession {
+    return createConnectSession({ store: this.#store, ...(sessionId ? { sessionId } : {}) });
   }
 
   #setState(state: ConnectState): void {
@@ -437,7 +429,8 @@ export class FlinksConnect extends LitElement {
         return; // reported on click, when someone is there to read it
       }
       if (!config.provider_id) return;
-      const promise = createAuthorizationRequest(config, { base: location.href, uiLocales: this.#lang() });
+      this.#next ??= this.#newSession();
+      const promise = this.#next.prepare(config, { base: location.href, uiLocales: this.#lang() });
       const prepared: Prepared = { provider_id: config.provider_id, promise };
       promise
         .then((request) => {
@@ -452,11 +445,12 @@ export class FlinksConnect extends LitElement {
   }
 
   /** The prepared request for this bank (used once): itself once ready, else its promise; or a fresh one. */
-  #request(provider_id: string): AuthorizationRequest | Promise<AuthorizationRequest> {
+  #request(attempt: Attempt): AuthorizationRequest | Promise<AuthorizationRequest> {
     const prepared = this.#prepared;
+    const { provider_id } = attempt;
     this.#prepared = undefined;
     if (prepared && prepared.provider_id === provider_id) return prepared.ready ?? prepared.promise;
-    return createAuthorizationRequest(
+    return attempt.session.prepare(
       { ...this.#config(), provider_id },
       { base: location.href, uiLocales: this.#lang() },
     );
@@ -465,13 +459,10 @@ export class FlinksConnect extends LitElement {
   #begin(): void {
     this.#endAttempt();
     this._code = undefined;
-    this.#exited = false;
-    this.#attempt = {
-      session_id: crypto.randomUUID(),
-      mode: this.mode,
-      provider_id: '',
-      abort: new AbortController(),
-    };
+    this._exited = false;
+    const session = this.#next ?? this.#newSession();
+    this.#next = undefined;
+    this.#attempt = { session, mode: this.mode, provider_id: '', abort: new AbortController() };
     this.#emit('flinks-open', {});
   }
 
@@ -523,113 +514,61 @@ export class FlinksConnect extends LitElement {
     const attempt = this.#attempt;
     if (!attempt) return;
     attempt.provider_id = provider_id;
-    const request = this.#request(provider_id);
-    if (attempt.mode === 'popup') {
-      // With the request ready, the popup opens straight on the bank's URL (its flow is saved in this same
-      // task, by #navigateTo, before the bank's page can load); else it opens blank and is sent on once ready.
-      // No await before this line: popup blockers only allow window.open within the click's own task.
-      // A name of its own: another element's (or an earlier attempt's) window must never be reused for this one.
-      let popup: Window | null = null;
-      try {
-        popup = window.open(
-          request instanceof Promise ? '' : request.url.href,
-          `flinks-connect-${attempt.session_id}`,
-          POPUP_FEATURES,
-        );
-      } catch {
-        // Firefox throws InvalidAccessError (a frame sandboxed without allow-popups) where others return null.
-      }
-      if (!popup) {
-        this.#fail(
-          new FlinksConnectError(
-            ErrorCode.POPUP_BLOCKED,
-            'The browser blocked the popup window. Allow pop-ups for this site, or use mode="redirect".',
-          ),
-        );
-        if (!this.noRedirectFallback) {
-          attempt.mode = 'redirect';
-          this.#setState('authorizing');
-          this.#navigateTo(attempt, request);
-        }
-        return;
-      }
-      attempt.popup = popup;
+    const request = this.#request(attempt);
+    // With the request ready, the popup opens straight on the bank's URL (its flow is saved in this same task,
+    // by #navigateTo, before the bank's page can load); else it opens blank and is sent on once ready.
+    // No await before this line: popup blockers only allow window.open within the click's own task.
+    if (
+      attempt.mode === 'popup' &&
+      !this.#popup.open(
+        request instanceof Promise ? '' : request.url.href,
+        `flinks-connect-${attempt.session.id}`,
+      )
+    ) {
+      this.#fail(
+        new FlinksConnectError(
+          ErrorCode.POPUP_BLOCKED,
+          'The browser blocked the popup window. Allow pop-ups for this site, or use mode="redirect".',
+        ),
+      );
+      if (this.noRedirectFallback) return;
+      attempt.mode = 'redirect';
     }
     this.#setState('authorizing');
     this.#navigateTo(attempt, request);
   }
 
-  /** Saves the flow and leaves for the bank (a popup opened on a ready request is already on its way). */
+  /** Starts the session (its flow saved) and leaves for the bank (a popup opened on a ready request already is). */
   #navigateTo(attempt: Attempt, request: AuthorizationRequest | Promise<AuthorizationRequest>): void {
-    const { provider_id } = attempt;
+    const { provider_id, mode, session } = attempt;
     Promise.resolve(request)
-      .then(({ url, flow }) => {
+      .then(async ({ url, flow }) => {
         this.#prepare();
         if (this.#attempt !== attempt) return;
-        const popup = attempt.mode === 'popup' ? attempt.popup : undefined;
         // A tab leaving for the bank keeps its session id with the flow, for the events on its return: the
         // flow's one use and expiry cover it, and it marks the flow as this tab's own (see relay.ts).
-        this.#flowStore().save(popup ? flow : Object.assign({ session_id: attempt.session_id }, flow));
-        attempt.state = flow.state;
-        this.#emit('flinks-authorize', { url: url.href, provider_id, mode: attempt.mode });
-        if (popup) {
-          if (request instanceof Promise) popup.location.href = url.href;
-          attempt.navigated_at = Date.now();
-          this.#startWatch(attempt);
-        } else {
-          location.assign(url.href);
-        }
+        await session.start(flow, { saveSessionId: mode === 'redirect' });
+        if (this.#attempt !== attempt) return;
+        this.#emit('flinks-authorize', { url: url.href, provider_id, mode });
+        if (mode === 'popup')
+          this.#popup.watch(flow.state, request instanceof Promise ? url.href : undefined);
+        else location.assign(url.href);
       })
       // Also what throws above, e.g. storage denied to a third-party frame: an error, never a silent hang.
       .catch((error: unknown) => {
         if (this.#attempt !== attempt) return;
-        attempt.popup?.close();
+        this.#popup.close();
         this.#fail(error);
       });
   }
 
-  /**
-   * Watches the popup. A handle that reports `closed` right after the bank's page loaded is most likely severed
-   * by Cross-Origin-Opener-Policy, not closed: then the BroadcastChannel stays the way back. Otherwise, after a
-   * grace period for a callback already on its way, the customer closed it.
-   */
-  #startWatch(attempt: Attempt): void {
-    this.#stopWatch();
-    const { poll, severed, grace, stalled } = FlinksConnect.timings;
-    this.#watch = setInterval(() => {
-      const popup = attempt.popup;
-      if (this.#attempt !== attempt || this._state !== 'authorizing' || !popup) {
-        this.#stopWatch();
-        return;
-      }
-      const age = Date.now() - (attempt.navigated_at ?? 0);
-      // Still open, but no callback yet: the bank may be showing its own error page (unknown client id,
-      // unregistered redirect URI, bank down), which never sends the customer back.
-      if (!popup.closed) {
-        if (age >= stalled) this.#stall(attempt, 'no_callback');
-        return;
-      }
-      this.#stopWatch();
-      // Closed this soon: severed by COOP, or closed at once. The channel stays the way back, and the customer
-      // is offered to reopen the bank's window or cancel.
-      if (age < severed) {
-        this.#stall(attempt, 'window_lost');
-        return;
-      }
-      setTimeout(() => {
-        if (this.#attempt !== attempt || this._state !== 'authorizing') return;
-        this.#endAttempt();
-        this.#exit({ reason: 'closed' });
-      }, grace);
-    }, poll);
-  }
-
   /** Offers the customer a way on (reopen, cancel) and tells the partner, once per attempt. */
-  #stall(attempt: Attempt, reason: StalledReason): void {
-    if (attempt.stalled) return;
+  #stall(reason: StalledReason): void {
+    const attempt = this.#attempt;
+    if (!attempt || this._state !== 'authorizing') return;
     attempt.stalled = true;
     this.requestUpdate();
-    this.#analytics({ ...baseDetail(attempt.session_id), name: 'flinks-stalled', reason });
+    this.#analytics({ ...baseDetail(attempt.session.id), name: 'flinks-stalled', reason });
   }
 
   /** Ends the stalled attempt (closing its window) as `closed`, and starts another at the same bank. */
@@ -642,125 +581,48 @@ export class FlinksConnect extends LitElement {
     this.#authorize(attempt.provider_id);
   };
 
-  #stopWatch(): void {
-    if (this.#watch !== undefined) clearInterval(this.#watch);
-    this.#watch = undefined;
-  }
-
-  #onMessage = (event: MessageEvent): void => {
-    // Only this origin's callback page may answer: anything else could inject a code.
-    if (event.origin !== location.origin) return;
-    this.#receive(event.data, event.source);
-  };
-
-  #onBroadcast = (event: MessageEvent): void => {
-    this.#receive(event.data, null);
-  };
-
-  #receive(data: unknown, source: MessageEventSource | null): void {
-    if (!isCallbackMessage(data)) return;
-    const attempt = this.#attempt;
-    if (attempt?.mode !== 'popup' || !attempt.state || this._state !== 'authorizing') return;
-    if (!URL.canParse(data.url)) return;
-    const url = new URL(data.url);
-    if (url.origin !== location.origin) return;
-    if (url.searchParams.get('state') !== attempt.state) {
-      // Another element's, another tab's or the partner's other OAuth popup's: that window is not ours to close,
-      // answer or fail on. Only from our own popup (or this page itself) is a state we never issued a forgery.
-      if ([attempt.popup, window].includes(source as Window)) {
-        attempt.popup?.close();
-        void this.#complete(attempt, url, NO_FLOWS);
-      }
-      return;
-    }
-    this.#stopWatch();
-    attempt.popup?.close();
-    // Tells the callback page it may close (through a handle severed by COOP, close() above cannot).
-    this.#channel?.postMessage({ type: TAKEN_MESSAGE, url: data.url });
-    void this.#complete(attempt, url);
-  }
-
-  /** True on this element's `redirect-uri` page (origin and path): the partner's other callbacks are not ours. */
-  #atRedirectUri(here: URL): boolean {
-    const uri = this.redirectUri ?? '';
-    const at = (url: URL) => url.origin + url.pathname;
-    return !!uri && URL.canParse(uri, here) && at(new URL(uri, here)) === at(here);
-  }
-
-  /** The redirect-uri page in redirect mode: take the callback from the address bar, once. */
-  async #resume(url: URL): Promise<void> {
-    const clean = new URL(url);
-    for (const name of CALLBACK_PARAMS) clean.searchParams.delete(name);
-    // Scrubbed before anything else: a reload or a shared link must not carry the code again.
-    history.replaceState(history.state, '', clean.href);
-    const state = url.searchParams.get('state') ?? '';
-    const session_id = redirectSession(window, url) ?? crypto.randomUUID();
+  /** The redirect-uri page in redirect mode: finish the flow whose response was in the address bar. */
+  async #resume(url: URL, sessionId: string | undefined): Promise<void> {
     const attempt: Attempt = {
-      session_id,
+      session: this.#newSession(sessionId),
       mode: 'redirect',
       provider_id: '',
-      state,
       abort: new AbortController(),
     };
     this.#attempt = attempt;
     this.#setState('authorizing');
     // The page's own scripts may load after this bundle: let them attach their listeners first.
     await pageScriptsRan();
-    await this.#complete(attempt, url);
+    await this.#finish(attempt, url);
   }
 
-  async #complete(attempt: Attempt, url: URL, store = this.#flowStore()): Promise<void> {
-    let result: CallbackResult;
-    try {
-      result = await validateCallback(url, store);
-    } catch (error) {
-      if (this.#attempt === attempt) this.#fail(error);
-      return;
-    }
+  /** The data path after the bank: the session validates the response, then exchanges the code. */
+  async #finish(attempt: Attempt, url: URL): Promise<void> {
+    const received = await attempt.session.receive(url);
     if (this.#attempt !== attempt) return;
-    const { flow } = result;
-    attempt.provider_id = flow.provider_id;
-    if (result.type === 'error') {
-      const { type: _type, flow: _flow, ...bank } = result;
-      if (isRefusal(result.error)) {
-        this.#exit({ reason: result.error === 'access_denied' ? 'access_denied' : 'bank_refused', ...bank });
-      } else {
-        const described = result.error_description ? `: ${result.error_description}` : '';
-        this.#fail(
-          new FlinksConnectError(
-            ErrorCode.AUTHORIZATION_FAILED,
-            `The bank could not authorize the connection (${result.error}${described}).`,
-          ),
-          bank,
-        );
-      }
-      return;
-    }
-    const body = buildExchangeBody(flow, result.code);
-    this.#emit('flinks-consent', body);
+    this.#settle(received);
+    // A flinks-consent listener may have reset or closed the element: that attempt is over.
+    if (received.type !== 'consent' || this.#attempt !== attempt) return;
     if (!this.exchangeUrl) {
       this.#setState('connected');
       return;
     }
     this.#setState('exchanging');
+    let end: FlowOutcome;
     try {
       const headers =
         typeof this.exchangeHeaders === 'function' ? await this.exchangeHeaders() : this.exchangeHeaders;
-      const answer = await exchangeCode(body, {
+      end = await attempt.session.complete({
         // Checked again here: the attribute may have changed since the click.
         exchange_url: validateUrl('exchange-url', this.exchangeUrl, location.href).href,
         timeout_ms: this.exchangeTimeout || DEFAULT_EXCHANGE_TIMEOUT_MS,
         credentials: this.exchangeCredentials === 'include' ? 'include' : 'same-origin',
         ...(headers ? { headers } : {}),
-        signal: attempt.abort.signal,
       });
-      if (this.#attempt !== attempt) return;
-      this.#setState('connected');
-      this.#emit('flinks-success', { result: answer, provider_id: flow.provider_id });
     } catch (error) {
-      if (this.#attempt !== attempt) return;
-      this.#fail(error);
+      end = failureOutcome(error);
     }
+    if (this.#attempt === attempt) this.#settle(end);
   }
 
   async #drive(provider_id: string, provider_name?: string): Promise<void> {
@@ -771,80 +633,71 @@ export class FlinksConnect extends LitElement {
     this.#setState('authorizing');
     let outcome: FlowDriverResult;
     try {
-      const request = { provider_id, session_id: attempt.session_id };
+      const request = { provider_id, session_id: attempt.session.id };
       outcome = await driver.connect(provider_name ? { ...request, provider_name } : request);
     } catch (error) {
-      if (this.#attempt === attempt) this.#fail(error);
-      return;
+      outcome = failureOutcome(error);
     }
-    if (this.#attempt !== attempt) return;
-    if (outcome.type === 'success') {
+    if (this.#attempt === attempt) this.#settle(outcome);
+  }
+
+  /** Shows and reports how a step ended: the one place an outcome becomes a state and an event. */
+  #settle(outcome: FlowOutcome<string>): void {
+    const { type, ...detail } = outcome;
+    if (type === 'consent') {
+      if (this.#attempt) this.#attempt.provider_id = outcome.consent.provider_id;
+      this.#emit('flinks-consent', outcome.consent);
+    } else if (type === 'success') {
       this.#setState('connected');
-      this.#emit('flinks-success', { result: outcome.result, provider_id });
-    } else if (outcome.type === 'exit') {
-      const { type: _type, ...exit } = outcome;
-      this.#exit(exit as Extra<'flinks-exit'>);
-    } else {
-      this.#fail(new FlinksConnectError(outcome.code as ErrorCode, outcome.message));
+      this.#emit('flinks-success', { result: outcome.result, provider_id: this.#attempt?.provider_id ?? '' });
+    } else if (type === 'exit') {
+      this.#exit(detail as Extra<'flinks-exit'>);
+    } else if (type === 'error') {
+      this.#forget();
+      // State first: a listener reading `state` sees where the element ended up.
+      this._code = outcome.code;
+      this.#setState('error');
+      this.#emit('flinks-error', detail as Extra<'flinks-error'>);
     }
   }
 
+  /** The page cancelled the exchange in flight: reported as the session ends it, EXCHANGE_ABORTED. */
   #abortExchange(): void {
-    if (this._state !== 'exchanging') return;
+    if (this._state !== 'exchanging' || !this.#attempt) return;
+    const end = this.#attempt.session.cancel();
     this.#endAttempt();
-    this.#fail(
-      new FlinksConnectError(
-        ErrorCode.EXCHANGE_ABORTED,
-        'The page cancelled the exchange before its endpoint answered.',
-      ),
-    );
+    this.#settle(end);
   }
 
-  /** Closes the attempt's popup, stops its watch, aborts its exchange and forgets its flow. */
+  /** Closes the attempt's popup and ends its session: its flow forgotten, its exchange aborted. */
   #endAttempt(): void {
     const attempt = this.#attempt;
     if (!attempt) return;
-    this.#forget();
-    this.#stopWatch();
+    attempt.session.cancel();
     attempt.abort.abort();
-    if (attempt.popup && !attempt.popup.closed) attempt.popup.close();
+    this.#popup.close();
     this.#attempt = undefined;
-    this.#lastSession = attempt.session_id;
+    this.#lastSession = attempt.session.id;
   }
 
-  /** An attempt that ended, for whatever reason, leaves no flow behind that a late callback could use. */
-  #forget(attempt = this.#attempt): void {
-    if (attempt?.state) void this.#flowStore().take(attempt.state);
+  /** A failed attempt leaves no flow behind that a late callback could use (one not started has none). */
+  #forget(): void {
+    if (this.#attempt?.session.state) this.#attempt.session.cancel();
   }
 
   #session(): string {
-    return this.#attempt?.session_id ?? this.#lastSession;
+    return this.#attempt?.session.id ?? this.#lastSession;
   }
 
   #exit(detail: Extra<'flinks-exit'>): void {
-    if (this.#exited) return;
-    this.#exited = true;
-    this._code = 'EXIT';
+    if (this._exited) return;
+    this._exited = true;
     this.#setState('idle');
     this.#emit('flinks-exit', detail);
   }
 
-  #fail(error: unknown, bank?: { error: string; error_description?: string }): void {
-    const failure =
-      error instanceof FlinksConnectError
-        ? error
-        : new FlinksConnectError(
-            ErrorCode.AUTHORIZATION_FAILED,
-            `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
-            { cause: error },
-          );
-    this.#forget();
-    const detail: Extra<'flinks-error'> = { code: failure.code, message: failure.message, ...bank };
-    if (failure.status !== undefined) detail.status = failure.status;
-    // State first: a listener reading `state` sees where the element ended up.
-    this._code = failure.code;
-    this.#setState('error');
-    this.#emit('flinks-error', detail);
+  #fail(error: unknown): void {
+    this.#settle(failureOutcome(error));
   }
 
   #emit<N extends Name>(name: N, extra: Extra<N>): void {
@@ -857,14 +710,7 @@ export class FlinksConnect extends LitElement {
       'flinks-consent': this.onConsent,
     }[name as string] as ((detail: unknown) => void) | undefined;
     this.#call(callback, detail);
-    // Analytics tools log everything: what could finish a flow (code, verifier, state) stays on flinks-consent.
-    const event = { ...detail, name } as FlinksEventDetails['flinks-event'];
-    if (name === 'flinks-consent') delete event.code;
-    delete event.code_verifier;
-    delete event.state;
-    // And the authorize URL's state parameter (URLSearchParams.set left exactly one).
-    if (name === 'flinks-authorize') event.url = (event.url as string).replace(/[?&]state=[^&]*/, '');
-    this.#analytics(event);
+    this.#analytics(analyticsDetail(name, detail));
   }
 
   #analytics(event: FlinksEventDetails['flinks-event']): void {
@@ -897,7 +743,7 @@ export class FlinksConnect extends LitElement {
         // A code from a driver that the catalogue does not know reads as the bank's failure.
         return t.errors[this._code as ErrorCode] || t.errors.AUTHORIZATION_FAILED;
       default:
-        if (this._code !== 'EXIT') return '';
+        if (!this._exited) return '';
         return this.#exitReason === 'access_denied' || this.#exitReason === 'bank_refused'
           ? t.refused(bank)
           : t.exited;

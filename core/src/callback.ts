@@ -22,6 +22,14 @@ export function isCallback(input: URL | URLSearchParams): boolean {
   return params.has('state') && (params.has('code') || params.has('error'));
 }
 
+/** The query of an authorization response given as a URL, a URL string or just its query (a copy: safe to edit). */
+export function callbackParams(input: URL | URLSearchParams | string): URLSearchParams {
+  if (input instanceof URL) return new URLSearchParams(input.search);
+  // A string is either a whole callback URL or just its query.
+  if (typeof input === 'string' && URL.canParse(input)) return new URL(input).searchParams;
+  return new URLSearchParams(input);
+}
+
 /**
  * Validates an authorization response (a URL, a URL string or a query) against the pending flow its `state` names, taking that flow from the
  * store (one use). Checks `state`, and `iss` when the flow has an issuer (RFC 9207), with oauth4webapi.
@@ -35,11 +43,7 @@ export async function validateCallback(
   store: FlowStore,
   options: { now?: () => number; ttl_ms?: number } = {},
 ): Promise<CallbackResult> {
-  // A string is either a whole callback URL or just its query.
-  let params: URLSearchParams;
-  if (input instanceof URL) params = new URLSearchParams(input.search);
-  else if (typeof input === 'string' && URL.canParse(input)) params = new URL(input).searchParams;
-  else params = new URLSearchParams(input);
+  const params = callbackParams(input);
   // RFC 6749 §3.1: a parameter must not be sent more than once. oauth4webapi checks `state` (and `iss`); a second
   // `code` would otherwise be silently dropped, and another reader of the same URL could take the other one.
   const repeated = ['code', 'state', 'iss', 'error'].find((name) => params.getAll(name).length > 1);

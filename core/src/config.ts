@@ -60,6 +60,30 @@ export function isLoopback(url: URL): boolean {
   );
 }
 
+/** A `scope` read as Flinks data clusters. */
+export interface ScopeCheck {
+  /** The clusters asked for, in order. */
+  scopes: string[];
+  /** Those Flinks does not know (see {@link SCOPES}). */
+  unknown: string[];
+  /** Whether ACCOUNT_BASIC, which Flinks requires in every scope, is among them. */
+  hasAccountBasic: boolean;
+}
+
+/**
+ * Splits a space-separated `scope` and checks each cluster against Flinks's, so every part that accepts a scope
+ * (the element's config, the extension's settings and build) refuses the same ones.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+ */
+export function checkScope(scope: string): ScopeCheck {
+  const scopes = scope.trim().split(/\s+/).filter(Boolean);
+  return {
+    scopes,
+    unknown: scopes.filter((s) => !(SCOPES as readonly string[]).includes(s)),
+    hasAccountBasic: scopes.includes('ACCOUNT_BASIC'),
+  };
+}
+
 /**
  * Checks a {@link ConnectConfig} and returns it normalised, or throws `INVALID_CONFIG` saying what to fix.
  * `base` resolves a relative `redirect_uri` (the page's URL in a browser).
@@ -77,12 +101,10 @@ export function validateConfig(
   const redirect = validateUrl('redirect-uri', config.redirect_uri, base);
   if (redirect.hash)
     fail(`redirect-uri "${config.redirect_uri}" must not contain a fragment (RFC 6749 §3.1.2).`);
-  const scope = (config.scope ?? DEFAULT_SCOPE).trim().split(/\s+/).filter(Boolean);
-  if (scope.length === 0) scope.push(DEFAULT_SCOPE);
-  const unknown = scope.filter((s) => !(SCOPES as readonly string[]).includes(s));
+  const { scopes: scope, unknown, hasAccountBasic } = checkScope(config.scope?.trim() || DEFAULT_SCOPE);
   if (unknown.length)
     fail(`scope has unknown data cluster(s) ${unknown.join(', ')}; use: ${SCOPES.join(' ')}.`);
-  if (!scope.includes('ACCOUNT_BASIC')) fail('scope must include ACCOUNT_BASIC (Flinks requires it).');
+  if (!hasAccountBasic) fail('scope must include ACCOUNT_BASIC (Flinks requires it).');
   const provider_id = config.provider_id?.trim() || undefined;
   if (provider_id !== undefined && !/^\d{1,12}$/.test(provider_id)) {
     fail(`provider-id "${provider_id}" must be a Flinks provider id, a whole number such as 1000.`);

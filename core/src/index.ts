@@ -4,23 +4,35 @@ export {
   createAuthorizationRequest,
   type PendingFlow,
 } from './authorize.ts';
-export { type CallbackResult, isCallback, isRefusal, REFUSAL_ERRORS, validateCallback } from './callback.ts';
+export {
+  type CallbackResult,
+  callbackParams,
+  isCallback,
+  isRefusal,
+  REFUSAL_ERRORS,
+  validateCallback,
+} from './callback.ts';
 export {
   type ConnectConfig,
+  checkScope,
   DEFAULT_SCOPE,
   isLoopback,
   SCOPES,
+  type ScopeCheck,
   validateConfig,
   validateUrl,
 } from './config.ts';
 export { ErrorCode, FlinksConnectError, isFlinksConnectError } from './errors.ts';
 export {
+  analyticsDetail,
   type BaseDetail,
   baseDetail,
   type ConnectMode,
   type EventDetails,
   type EventName,
   type ExitReason,
+  type FlinksEventDetails,
+  type StalledReason,
 } from './events.ts';
 export {
   buildExchangeBody,
@@ -38,4 +50,12 @@ export {
   type FlowStore,
   isPendingFlow,
 } from './flow-store.ts';
-export { checkScope, type ScopeCheck } from './scopes.ts';
+export {
+  type ConnectSession,
+  type ConnectSessionOptions,
+  createConnectSession,
+  type FlowEnd,
+  type FlowOutcome,
+  failureOutcome,
+  type SessionExchangeOptions,
+} from './session.ts';

@@ -27,6 +27,7 @@ describe('the built npm package', () => {
     const core = await import(new URL(pkg.exports['./core'].default, root).href);
     assert.equal(typeof core.createAuthorizationRequest, 'function');
     assert.equal(typeof core.validateCallback, 'function');
+    assert.equal(typeof core.createConnectSession, 'function');
     assert.equal(core.ErrorCode.STATE_MISMATCH, 'STATE_MISMATCH');
     const server = await import(new URL(pkg.exports['./server'].default, root).href);
     assert.equal(typeof server.createExchangeHandler, 'function');
