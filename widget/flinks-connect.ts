@@ -7,6 +7,7 @@ import {
   type ConnectConfig,
   type ConnectMode,
   type ConnectSession,
+  type ExitReason,
   createConnectSession,
   createStorageFlowStore,
   DEFAULT_EXCHANGE_TIMEOUT_MS,
@@ -149,7 +150,7 @@ export class FlinksConnect extends LitElement {
     _lang: { attribute: 'lang' },
     _state: { state: true },
     _code: { state: true },
-    _exited: { state: true },
+    _exit: { state: true },
   };
 
   /** Timings of the popup watch, in ms (tests shorten them). */
@@ -160,10 +161,11 @@ export class FlinksConnect extends LitElement {
   declare private _state: ConnectState;
   /** The error code on show: what the status line says. */
   declare private _code: string | undefined;
-  /** The last attempt ended with flinks-exit (once per attempt): the status line says so. */
-  declare private _exited: boolean;
-  /** The `reason` of the last `flinks-exit`: a refusal at the bank reads differently from a cancel. */
-  #exitReason = '';
+  /**
+   * The `reason` of the `flinks-exit` the last attempt ended with (once per attempt), or '' when it did not: the
+   * status line says so, a refusal at the bank differently from a cancel.
+   */
+  declare private _exit: string;
   #picker = new PickerController(this, {
     select: (provider) => this.#select(provider),
     cancel: () => this._state === 'choosing' && this.close(),
@@ -176,8 +178,8 @@ export class FlinksConnect extends LitElement {
   #storage: FlowStore | undefined;
   /** sessionStorage, first touched when a flow is saved or taken (denied in some sandboxed frames). */
   #store: FlowStore = {
-    save: (flow) => this.#flowStore().save(flow),
-    take: (state) => this.#flowStore().take(state),
+    save: (flow) => (this.#storage ??= createStorageFlowStore()).save(flow),
+    take: (state) => (this.#storage ??= createStorageFlowStore()).take(state),
   };
   /** The ended attempt's session id, for the events that report how it ended. */
   #lastSession = '';
@@ -191,8 +193,7 @@ export class FlinksConnect extends LitElement {
       onStalled: (reason) => this.#stall(reason),
       onClosed: () => {
         if (this._state !== 'authorizing') return;
-        this.#endAttempt();
-        this.#exit({ reason: 'closed' });
+        this.#endAttempt('closed');
       },
     },
     () => FlinksConnect.timings,
@@ -246,10 +247,7 @@ export class FlinksConnect extends LitElement {
     this.noRedirectFallback = false;
     this.hideWhenConnected = false;
     this._state = 'idle';
-    this._exited = false;
-    this.addEventListener('flinks-exit', (event) => {
-      this.#exitReason = event.detail.reason;
-    });
+    this._exit = '';
     new RedirectController(this, {
       redirectUri: () => this.redirectUri,
       mode: () => this.mode,
@@ -300,8 +298,7 @@ export class FlinksConnect extends LitElement {
         return;
       }
       // Its window is gone (or its handle severed by COOP): that attempt cannot come back to the front.
-      this.#endAttempt();
-      this.#exit({ reason: 'closed' });
+      this.#endAttempt('closed');
     }
     // Plain http off localhost has no Web Crypto: no PKCE, so no flow — say so instead of throwing.
     if (!isSecureContext) {
@@ -336,8 +333,7 @@ export class FlinksConnect extends LitElement {
     }
     const choosing = this._state === 'choosing';
     if (!choosing && this._state !== 'authorizing') return;
-    this.#endAttempt();
-    this.#exit({ reason: 'cancelled' });
+    this.#endAttempt('cancelled');
     // Focus goes back where it came from when the picker closes.
     if (choosing) void this.updateComplete.then(() => this.#focus('[part~="button"]'));
   }
@@ -350,7 +346,7 @@ export class FlinksConnect extends LitElement {
     this.#abortExchange();
     this.#endAttempt();
     this._code = undefined;
-    this._exited = false;
+    this._exit = '';
     this.#setState('idle');
     this.#prepare();
   }
@@ -365,13 +361,17 @@ export class FlinksConnect extends LitElement {
     return stringsFor(this.#lang());
   }
 
-  #flowStore(): FlowStore {
-    this.#storage ??= createStorageFlowStore();
-    return this.#storage;
-  }
-
   #newSession(sessionId?: string): ConnectSession {
     return createConnectSession({ store: this.#store, ...(sessionId ? { sessionId } : {}) });
+  }
+
+  #newAttempt(session: ConnectSession, mode: ConnectMode): Attempt {
+    return { session, mode, provider_id: '', abort: new AbortController() };
+  }
+
+  /** The PKCE request for this bank, in the element's language. */
+  #prepareRequest(session: ConnectSession, config: ConnectConfig): Promise<AuthorizationRequest> {
+    return session.prepare(config, { base: location.href, uiLocales: this.#lang() });
   }
 
   #setState(state: ConnectState): void {
@@ -430,7 +430,7 @@ export class FlinksConnect extends LitElement {
       }
       if (!config.provider_id) return;
       this.#next ??= this.#newSession();
-      const promise = this.#next.prepare(config, { base: location.href, uiLocales: this.#lang() });
+      const promise = this.#prepareRequest(this.#next, config);
       const prepared: Prepared = { provider_id: config.provider_id, promise };
       promise
         .then((request) => {
@@ -450,19 +450,15 @@ export class FlinksConnect extends LitElement {
     const { provider_id } = attempt;
     this.#prepared = undefined;
     if (prepared && prepared.provider_id === provider_id) return prepared.ready ?? prepared.promise;
-    return attempt.session.prepare(
-      { ...this.#config(), provider_id },
-      { base: location.href, uiLocales: this.#lang() },
-    );
+    return this.#prepareRequest(attempt.session, { ...this.#config(), provider_id });
   }
 
   #begin(): void {
     this.#endAttempt();
     this._code = undefined;
-    this._exited = false;
-    const session = this.#next ?? this.#newSession();
+    this._exit = '';
+    this.#attempt = this.#newAttempt(this.#next ?? this.#newSession(), this.mode);
     this.#next = undefined;
-    this.#attempt = { session, mode: this.mode, provider_id: '', abort: new AbortController() };
     this.#emit('flinks-open', {});
   }
 
@@ -575,20 +571,14 @@ export class FlinksConnect extends LitElement {
   #reopen = (): void => {
     const attempt = this.#attempt;
     if (!attempt) return;
-    this.#endAttempt();
-    this.#exit({ reason: 'closed' });
+    this.#endAttempt('closed');
     this.#begin();
     this.#authorize(attempt.provider_id);
   };
 
   /** The redirect-uri page in redirect mode: finish the flow whose response was in the address bar. */
   async #resume(url: URL, sessionId: string | undefined): Promise<void> {
-    const attempt: Attempt = {
-      session: this.#newSession(sessionId),
-      mode: 'redirect',
-      provider_id: '',
-      abort: new AbortController(),
-    };
+    const attempt = this.#newAttempt(this.#newSession(sessionId), 'redirect');
     this.#attempt = attempt;
     this.#setState('authorizing');
     // The page's own scripts may load after this bundle: let them attach their listeners first.
@@ -669,15 +659,20 @@ export class FlinksConnect extends LitElement {
     this.#settle(end);
   }
 
-  /** Closes the attempt's popup and ends its session: its flow forgotten, its exchange aborted. */
-  #endAttempt(): void {
+  /**
+   * Closes the attempt's popup and ends its session: its flow forgotten, its exchange aborted. With a `reason`,
+   * reports the end as `flinks-exit`.
+   */
+  #endAttempt(reason?: ExitReason): void {
     const attempt = this.#attempt;
-    if (!attempt) return;
-    attempt.session.cancel();
-    attempt.abort.abort();
-    this.#popup.close();
-    this.#attempt = undefined;
-    this.#lastSession = attempt.session.id;
+    if (attempt) {
+      attempt.session.cancel();
+      attempt.abort.abort();
+      this.#popup.close();
+      this.#attempt = undefined;
+      this.#lastSession = attempt.session.id;
+    }
+    if (reason) this.#exit({ reason });
   }
 
   /** A failed attempt leaves no flow behind that a late callback could use (one not started has none). */
@@ -685,13 +680,9 @@ export class FlinksConnect extends LitElement {
     if (this.#attempt?.session.state) this.#attempt.session.cancel();
   }
 
-  #session(): string {
-    return this.#attempt?.session.id ?? this.#lastSession;
-  }
-
   #exit(detail: Extra<'flinks-exit'>): void {
-    if (this._exited) return;
-    this._exited = true;
+    if (this._exit) return;
+    this._exit = detail.reason;
     this.#setState('idle');
     this.#emit('flinks-exit', detail);
   }
@@ -701,7 +692,7 @@ export class FlinksConnect extends LitElement {
   }
 
   #emit<N extends Name>(name: N, extra: Extra<N>): void {
-    const detail = { ...baseDetail(this.#session()), ...extra } as FlinksEventDetails[N];
+    const detail = { ...baseDetail(this.#attempt?.session.id ?? this.#lastSession), ...extra } as FlinksEventDetails[N];
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
     const callback = {
       'flinks-success': this.onSuccess,
@@ -743,10 +734,8 @@ export class FlinksConnect extends LitElement {
         // A code from a driver that the catalogue does not know reads as the bank's failure.
         return t.errors[this._code as ErrorCode] || t.errors.AUTHORIZATION_FAILED;
       default:
-        if (!this._exited) return '';
-        return this.#exitReason === 'access_denied' || this.#exitReason === 'bank_refused'
-          ? t.refused(bank)
-          : t.exited;
+        if (!this._exit) return '';
+        return this._exit === 'access_denied' || this._exit === 'bank_refused' ? t.refused(bank) : t.exited;
     }
   }
 
