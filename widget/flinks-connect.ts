@@ -7,11 +7,11 @@ import {
   type ConnectConfig,
   type ConnectMode,
   type ConnectSession,
-  type ExitReason,
   createConnectSession,
   createStorageFlowStore,
   DEFAULT_EXCHANGE_TIMEOUT_MS,
   ErrorCode,
+  type ExitReason,
   FlinksConnectError,
   type FlinksEventDetails,
   type FlowEnd,
@@ -178,8 +178,8 @@ export class FlinksConnect extends LitElement {
   #storage: FlowStore | undefined;
   /** sessionStorage, first touched when a flow is saved or taken (denied in some sandboxed frames). */
   #store: FlowStore = {
-    save: (flow) => (this.#storage ??= createStorageFlowStore()).save(flow),
-    take: (state) => (this.#storage ??= createStorageFlowStore()).take(state),
+    save: (flow) => this.#flowStore().save(flow),
+    take: (state) => this.#flowStore().take(state),
   };
   /** The ended attempt's session id, for the events that report how it ended. */
   #lastSession = '';
@@ -359,6 +359,11 @@ export class FlinksConnect extends LitElement {
 
   #t(): Strings {
     return stringsFor(this.#lang());
+  }
+
+  #flowStore(): FlowStore {
+    this.#storage ??= createStorageFlowStore();
+    return this.#storage;
   }
 
   #newSession(sessionId?: string): ConnectSession {
@@ -692,7 +697,10 @@ export class FlinksConnect extends LitElement {
   }
 
   #emit<N extends Name>(name: N, extra: Extra<N>): void {
-    const detail = { ...baseDetail(this.#attempt?.session.id ?? this.#lastSession), ...extra } as FlinksEventDetails[N];
+    const detail = {
+      ...baseDetail(this.#attempt?.session.id ?? this.#lastSession),
+      ...extra,
+    } as FlinksEventDetails[N];
     this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
     const callback = {
       'flinks-success': this.onSuccess,
