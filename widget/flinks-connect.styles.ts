@@ -101,7 +101,6 @@ export const styles = css`
     background: var(--_bg);
     border: 1px solid var(--_border);
     border-radius: calc(var(--_radius) * 2);
-    box-shadow: 0 1rem 3rem rgb(0 0 0 / 0.35);
   }
   [part~='dialog'][open] {
     display: flex;
@@ -187,10 +186,9 @@ export const styles = css`
     font-size: 0.8125rem;
     font-weight: 700;
     color: #fff;
-    background: oklch(45% 0.12 var(--hue));
   }
-  [part~='logo']:not(:empty) {
-    background: none;
+  [part~='logo']:empty {
+    background: oklch(45% 0.12 var(--hue));
   }
   [part~='logo']:empty::before {
     content: attr(data-initials);
@@ -204,18 +202,10 @@ export const styles = css`
     margin: 1rem 0;
     text-align: center;
   }
-  /* Connected: a check in a disc of the success colour. */
-  .check {
-    width: 1.25em;
-    line-height: 1.25em;
-    text-align: center;
-    border-radius: 50%;
-    background: currentColor;
-    font-weight: 700;
-  }
+  /* Connected: a check in the success colour. */
   .check::after {
     content: '✓';
-    color: var(--_bg);
+    font-weight: 700;
   }
   /* The main goal is reached: "Connect another bank" steps back to a secondary button. */
   :host([state='connected']) [part~='button'] {

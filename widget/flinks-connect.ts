@@ -79,11 +79,10 @@ interface Attempt {
   provider_id: string;
   /** Set when the bank's window is lost or its page never sent the customer back: reopen or cancel is offered. */
   stalled?: boolean;
-  /** Aborts what the attempt fetches besides the exchange (the session aborts that): the providers list. */
-  abort: AbortController;
 }
 
-const CONFIG_KEYS = ['clientId', 'authorizeUrl', 'redirectUri', 'scope', 'providerId', 'issuer'] as const;
+/** What the prepared request is built from; the language goes to the bank as `ui_locales`. */
+const REQUEST_KEYS = ['clientId', 'authorizeUrl', 'redirectUri', 'scope', 'providerId', 'issuer', '_lang'];
 
 /**
  * Connects a customer's bank account through Flinks Outbound: PKCE `/authorize` in a popup (or a full-page
@@ -169,7 +168,7 @@ export class FlinksConnect extends LitElement {
   #picker = new PickerController(this, {
     select: (provider) => this.#select(provider),
     cancel: () => this._state === 'choosing' && this.close(),
-    retry: () => this.#onRetryProviders(),
+    retry: () => void this.#loadProviders().then(() => this.#focus('input')),
   });
   #prepared: Prepared | undefined;
   /** The next attempt's session, created (and its request prepared) before the click. */
@@ -263,7 +262,7 @@ export class FlinksConnect extends LitElement {
   // lifecycle
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#reflectState();
+    this.#setState(this._state);
   }
 
   override disconnectedCallback(): void {
@@ -274,9 +273,8 @@ export class FlinksConnect extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    // The language goes to the bank as ui_locales: a new one needs a new prepared request.
-    const relang = (changed as Map<PropertyKey, unknown>).has('_lang');
-    if (!this.hasUpdated || relang || CONFIG_KEYS.some((key) => changed.has(key))) this.#prepare();
+    if (!this.hasUpdated || REQUEST_KEYS.some((key) => changed.has(key as keyof FlinksConnect)))
+      this.#prepare();
   }
 
   /**
@@ -285,12 +283,13 @@ export class FlinksConnect extends LitElement {
    */
   open(): void {
     const current = this.#attempt;
-    if (current && this._state === 'exchanging') return;
-    if (current && this._state === 'choosing') {
+    const state = current && this._state;
+    if (state === 'exchanging') return;
+    if (state === 'choosing') {
       this.#focus('input');
       return;
     }
-    if (current && this._state === 'authorizing') {
+    if (current && state === 'authorizing') {
       // Never a second flow while the bank's window is open: bring it to the front instead.
       const popup = this.#popup.window;
       if (current.mode !== 'popup' || popup) {
@@ -335,7 +334,7 @@ export class FlinksConnect extends LitElement {
     if (!choosing && this._state !== 'authorizing') return;
     this.#endAttempt('cancelled');
     // Focus goes back where it came from when the picker closes.
-    if (choosing) void this.updateComplete.then(() => this.#focus('[part~="button"]'));
+    if (choosing) this.#focus('[part~="button"]');
   }
 
   /**
@@ -354,11 +353,7 @@ export class FlinksConnect extends LitElement {
   // private handlers
   /** The element's language: its `lang`, then `<html lang>`, then the browser's. Also sent as `ui_locales`. */
   #lang(): string {
-    return resolveLang(this._lang ?? this.getAttribute('lang'));
-  }
-
-  #t(): Strings {
-    return stringsFor(this.#lang());
+    return resolveLang(this._lang);
   }
 
   #flowStore(): FlowStore {
@@ -371,7 +366,7 @@ export class FlinksConnect extends LitElement {
   }
 
   #newAttempt(session: ConnectSession, mode: ConnectMode): Attempt {
-    return { session, mode, provider_id: '', abort: new AbortController() };
+    return { session, mode, provider_id: '' };
   }
 
   /** The PKCE request for this bank, in the element's language. */
@@ -381,11 +376,7 @@ export class FlinksConnect extends LitElement {
 
   #setState(state: ConnectState): void {
     this._state = state;
-    this.#reflectState();
-  }
-
-  #reflectState(): void {
-    if (this.getAttribute('state') !== this._state) this.setAttribute('state', this._state);
+    if (this.getAttribute('state') !== state) this.setAttribute('state', state);
   }
 
   /** The attributes as core reads them: core trims, and takes empty optional ones as absent. */
@@ -478,14 +469,14 @@ export class FlinksConnect extends LitElement {
     this.#picker.reset();
     this.#setState('choosing');
     void this.#loadProviders();
-    void this.updateComplete.then(() => this.#focus('input'));
+    this.#focus('input');
   }
 
   async #loadProviders(): Promise<void> {
     const attempt = this.#attempt;
     const url = this.providersUrl ?? '';
     try {
-      await this.#picker.load(validateUrl('providers-url', url, location.href), attempt?.abort.signal);
+      await this.#picker.load(validateUrl('providers-url', url, location.href), attempt?.session.signal);
     } catch (cause) {
       if (this.#attempt !== attempt || this._state !== 'choosing') return;
       const reason = cause instanceof Error ? ` (${cause.message})` : '';
@@ -500,15 +491,12 @@ export class FlinksConnect extends LitElement {
   #select(provider: Provider): void {
     this.#emit('flinks-select-provider', { provider_id: provider.provider_id, provider_name: provider.name });
     this.#go(provider.provider_id, provider.name);
-    void this.updateComplete.then(() => this.#focus('[part~="button"]'));
+    this.#focus('[part~="button"]');
   }
 
+  /** Focuses `selector` once the element has rendered. */
   #focus(selector: string): void {
-    this.renderRoot.querySelector<HTMLElement>(selector)?.focus();
-  }
-
-  #onRetryProviders(): void {
-    void this.#loadProviders().then(() => this.#focus('input'));
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(selector)?.focus());
   }
 
   #authorize(provider_id: string): void {
@@ -648,7 +636,8 @@ export class FlinksConnect extends LitElement {
     } else if (type === 'exit') {
       this.#exit(detail as Extra<'flinks-exit'>);
     } else if (type === 'error') {
-      this.#forget();
+      // A failed attempt leaves no flow behind that a late callback could use (one not started has none).
+      if (this.#attempt?.session.state) this.#attempt.session.cancel();
       // State first: a listener reading `state` sees where the element ended up.
       this._code = outcome.code;
       this.#setState('error');
@@ -672,17 +661,11 @@ export class FlinksConnect extends LitElement {
     const attempt = this.#attempt;
     if (attempt) {
       attempt.session.cancel();
-      attempt.abort.abort();
       this.#popup.close();
       this.#attempt = undefined;
       this.#lastSession = attempt.session.id;
     }
     if (reason) this.#exit({ reason });
-  }
-
-  /** A failed attempt leaves no flow behind that a late callback could use (one not started has none). */
-  #forget(): void {
-    if (this.#attempt?.session.state) this.#attempt.session.cancel();
   }
 
   #exit(detail: Extra<'flinks-exit'>): void {
@@ -769,7 +752,7 @@ export class FlinksConnect extends LitElement {
   }
 
   override render(): TemplateResult {
-    const t = this.#t();
+    const t = stringsFor(this.#lang());
     const attempt = this.#attempt;
     const authorizing = this._state === 'authorizing' && attempt?.mode === 'popup';
     return html`

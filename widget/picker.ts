@@ -23,7 +23,7 @@ export interface PickerActions {
  * Reads `[{provider_id, name, logo_url?}]`, or `{ providers: [...], popular: [provider_id, …] }`; throws on
  * anything else. Logos only from http(s) or the page's own paths: never `javascript:` or `data:`.
  */
-function parseProviders(json: unknown): { providers: Provider[]; popular: string[] } {
+function parseProviders(json: unknown): { providers: Provider[]; popular: Provider[] } {
   const body = json as { providers?: unknown; popular?: unknown };
   const list = Array.isArray(json) ? json : body?.providers;
   if (!Array.isArray(list)) throw new TypeError('unexpected JSON');
@@ -37,8 +37,11 @@ function parseProviders(json: unknown): { providers: Provider[]; popular: string
     if (typeof logo === 'string' && /^(https?:|\/)/.test(logo)) provider.logo_url = logo;
     return provider;
   });
-  const popular = Array.isArray(body?.popular) ? body.popular.map(String) : [];
-  return { providers, popular };
+  const popular = Array.isArray(body?.popular) ? body.popular : [];
+  return {
+    providers,
+    popular: popular.flatMap((id) => providers.find((p) => p.provider_id === String(id)) ?? []),
+  };
 }
 
 /** Case- and accent-insensitive form for search: "Économie" matches "economie". */
@@ -113,7 +116,7 @@ export class PickerController implements ReactiveController {
       const { providers, popular } = parseProviders(await response.json());
       if (run !== this.#run) return;
       this.providers = providers;
-      this.popular = popular.flatMap((id) => providers.find((p) => p.provider_id === id) ?? []);
+      this.popular = popular;
       this.#from = url.href;
     } catch (error) {
       if (run !== this.#run) return;
@@ -206,11 +209,10 @@ export class PickerController implements ReactiveController {
       `;
     }
     const list = this.list();
-    const popular = !fold(this.query) && this.popular.length > 0;
-    const label = popular ? t.popular : t.chooseBank;
+    const popular = list === this.popular;
     return html`
       ${popular ? html`<p class="caption" aria-hidden="true">${t.popular}</p>` : nothing}
-      <ul id="banks" role="listbox" aria-label=${label}>
+      <ul id="banks" role="listbox" aria-label=${popular ? t.popular : t.chooseBank}>
         ${list.map((provider, index) => this.#renderItem(provider, index))}
       </ul>
       <p class="count" role="status">${

@@ -55,6 +55,8 @@ export interface ConnectSession {
   readonly id: string;
   /** The `state` of the flow {@link start} saved: only a callback carrying it is this attempt's. */
   readonly state: string | undefined;
+  /** Aborted when the attempt ends: for what a transport fetches besides the exchange (a providers list). */
+  readonly signal: AbortSignal;
   /** Builds the PKCE request (verifier, challenge, state, `/authorize` URL) ahead of the click; saves nothing. */
   prepare(
     config: ConnectConfig,
@@ -137,6 +139,7 @@ export function createConnectSession(options: ConnectSessionOptions): ConnectSes
 
   return {
     id,
+    signal: abort.signal,
     get state() {
       return state;
     },
