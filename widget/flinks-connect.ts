@@ -557,7 +557,11 @@ export class FlinksConnect extends LitElement {
     if (!attempt || this._state !== 'authorizing') return;
     attempt.stalled = true;
     this.requestUpdate();
-    this.#analytics({ ...baseDetail(attempt.session.id), name: 'flinks-stalled', reason });
+    this.#dispatch(
+      'flinks-event',
+      { ...baseDetail(attempt.session.id), name: 'flinks-stalled', reason },
+      this.onEvent,
+    );
   }
 
   /** Ends the stalled attempt (closing its window) as `closed`, and starts another at the same bank. */
@@ -591,21 +595,17 @@ export class FlinksConnect extends LitElement {
       return;
     }
     this.#setState('exchanging');
-    let end: FlowOutcome;
-    try {
+    await this.#settleStep(attempt, async () => {
       const headers =
         typeof this.exchangeHeaders === 'function' ? await this.exchangeHeaders() : this.exchangeHeaders;
-      end = await attempt.session.complete({
+      return attempt.session.complete({
         // Checked again here: the attribute may have changed since the click.
         exchange_url: validateUrl('exchange-url', this.exchangeUrl, location.href).href,
         timeout_ms: this.exchangeTimeout || DEFAULT_EXCHANGE_TIMEOUT_MS,
         credentials: this.exchangeCredentials === 'include' ? 'include' : 'same-origin',
         ...(headers ? { headers } : {}),
       });
-    } catch (error) {
-      end = failureOutcome(error);
-    }
-    if (this.#attempt === attempt) this.#settle(end);
+    });
   }
 
   async #drive(provider_id: string, provider_name?: string): Promise<void> {
@@ -614,10 +614,17 @@ export class FlinksConnect extends LitElement {
     if (!attempt || !driver) return;
     attempt.provider_id = provider_id;
     this.#setState('authorizing');
-    let outcome: FlowDriverResult;
+    const request = { provider_id, session_id: attempt.session.id };
+    await this.#settleStep(attempt, () =>
+      driver.connect(provider_name ? { ...request, provider_name } : request),
+    );
+  }
+
+  /** Settles how `step` ends (a throw as an error), unless its attempt is over by then. */
+  async #settleStep(attempt: Attempt, step: () => Promise<FlowOutcome<string>>): Promise<void> {
+    let outcome: FlowOutcome<string>;
     try {
-      const request = { provider_id, session_id: attempt.session.id };
-      outcome = await driver.connect(provider_name ? { ...request, provider_name } : request);
+      outcome = await step();
     } catch (error) {
       outcome = failureOutcome(error);
     }
@@ -684,24 +691,22 @@ export class FlinksConnect extends LitElement {
       ...baseDetail(this.#attempt?.session.id ?? this.#lastSession),
       ...extra,
     } as FlinksEventDetails[N];
-    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
     const callback = {
       'flinks-success': this.onSuccess,
       'flinks-exit': this.onExit,
       'flinks-error': this.onError,
       'flinks-consent': this.onConsent,
-    }[name as string] as ((detail: unknown) => void) | undefined;
-    this.#call(callback, detail);
-    this.#analytics(analyticsDetail(name, detail));
+    }[name as string];
+    this.#dispatch(name, detail, callback);
+    this.#dispatch('flinks-event', analyticsDetail(name, detail), this.onEvent);
   }
 
-  #analytics(event: FlinksEventDetails['flinks-event']): void {
-    this.dispatchEvent(new CustomEvent('flinks-event', { detail: event, bubbles: true, composed: true }));
-    this.#call(this.onEvent as ((detail: unknown) => void) | undefined, event);
-  }
-
-  /** A partner callback that throws must not break the flow; the error still reaches the console. */
-  #call(callback: ((detail: unknown) => void) | undefined, detail: unknown): void {
+  /**
+   * Dispatches one event and calls its `on…` property. A partner callback that throws must not break the flow;
+   * the error still reaches the console.
+   */
+  #dispatch(name: string, detail: unknown, callback: unknown): void {
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
     if (typeof callback !== 'function') return;
     try {
       callback.call(this, detail);
