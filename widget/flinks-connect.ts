@@ -417,12 +417,12 @@ export class FlinksConnect extends LitElement {
   #prepare(): void {
     this.#prepared = undefined;
     setTimeout(() => {
-      if (typeof window === 'undefined' || this.driver) return;
+      if (this.driver) return;
       let config: ConnectConfig;
       try {
         config = this.#checkConfig();
       } catch {
-        return; // reported on click, when someone is there to read it
+        return; // reported on click, when someone is there to read it (on a server: no `location`)
       }
       if (!config.provider_id) return;
       this.#next ??= this.#newSession();

@@ -76,8 +76,6 @@ export class PickerController implements ReactiveController {
   active = 0;
   #host: PickerHost;
   #from = '';
-  /** The latest load: an earlier one (aborted with its attempt) must not mark the list failed or loaded. */
-  #run = 0;
   #brokenLogos = new Set<string>();
   #actions: PickerActions;
 
@@ -99,10 +97,12 @@ export class PickerController implements ReactiveController {
     this.active = 0;
   }
 
-  /** Fetches the list from `url` unless it came from there already; throws (and shows the retry) on failure. */
+  /**
+   * Fetches the list from `url` unless it came from there already; throws (and shows the retry) on failure. A load
+   * aborted with its attempt (`signal`) leaves the list as it is: a later one owns it.
+   */
   async load(url: URL, signal?: AbortSignal): Promise<void> {
     if (this.providers && this.#from === url.href) return;
-    const run = ++this.#run;
     this.loading = true;
     this.failed = false;
     this.#host.requestUpdate();
@@ -114,16 +114,16 @@ export class PickerController implements ReactiveController {
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const { providers, popular } = parseProviders(await response.json());
-      if (run !== this.#run) return;
+      if (signal?.aborted) return;
       this.providers = providers;
       this.popular = popular;
       this.#from = url.href;
     } catch (error) {
-      if (run !== this.#run) return;
+      if (signal?.aborted) return;
       this.failed = true;
       throw error;
     } finally {
-      if (run === this.#run) this.loading = false;
+      if (!signal?.aborted) this.loading = false;
       this.#host.requestUpdate();
     }
   }
