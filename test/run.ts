@@ -174,7 +174,9 @@ function browserSteps(browser: BrowserName): Step[] {
       : [...EVERY_BROWSER.filter((f) => e2e.includes(f)), ...only(browser)];
   if (testFiles.length) {
     steps.push({
-      ...node(`end-to-end tests (${label})`, testFiles),
+      // Two files at a time in Chromium: its longest ones mostly wait (an extension worker's 30 s idle limit, a
+      // bank's consent), so two share the two cores well. Other engines have one or two files.
+      ...node(`end-to-end tests (${label})`, testFiles, browser === 'chromium' ? 2 : 1),
       browser,
       env: { E2E_BROWSER: browser },
     });

@@ -44,6 +44,9 @@ export function wasRelayed(): boolean {
  * which must be left alone. A page where a `<flinks-connect>` resumes the flow itself relays nothing.
  */
 export function relayCallback(win: Window = window): boolean {
+  // Every page that loads the bundle comes here first: a page without a query cannot be a callback, and skips
+  // parsing its URL on the way to its first render.
+  if (!win.location.search) return false;
   const url = new URL(win.location.href);
   if (
     !isCallback(url) ||
