@@ -7,6 +7,7 @@ import {
   type ConnectConfig,
   type ConnectMode,
   type ConnectSession,
+  createAuthorizationRequest,
   createConnectSession,
   createStorageFlowStore,
   DEFAULT_EXCHANGE_TIMEOUT_MS,
@@ -23,7 +24,7 @@ import {
   validateUrl,
 } from '../core/src/index.ts';
 import { styles } from './flinks-connect.styles.ts';
-import { PickerController, type Provider } from './picker.ts';
+import { PickerController, type Provider, spinner } from './picker.ts';
 import { PopupController, type PopupTimings } from './popup-controller.ts';
 import { RedirectController } from './redirect-controller.ts';
 import { resolveLang, type Strings, stringsFor } from './strings.ts';
@@ -171,8 +172,6 @@ export class FlinksConnect extends LitElement {
     retry: () => void this.#loadProviders().then(() => this.#focus('input')),
   });
   #prepared: Prepared | undefined;
-  /** The next attempt's session, created (and its request prepared) before the click. */
-  #next: ConnectSession | undefined;
   #attempt: Attempt | undefined;
   #storage: FlowStore | undefined;
   /** sessionStorage, first touched when a flow is saved or taken (denied in some sandboxed frames). */
@@ -311,10 +310,7 @@ export class FlinksConnect extends LitElement {
     try {
       provider_id = this.driver ? this.providerId?.trim() : this.#checkConfig().provider_id;
       if (!provider_id && !this.providersUrl) {
-        throw new FlinksConnectError(
-          ErrorCode.INVALID_CONFIG,
-          'Set provider-id (a Flinks bank id, e.g. 1000), or providers-url for a bank picker.',
-        );
+        throw new FlinksConnectError(ErrorCode.INVALID_CONFIG, 'Set provider-id or providers-url.');
       }
     } catch (error) {
       this.#fail(error);
@@ -361,17 +357,16 @@ export class FlinksConnect extends LitElement {
     return this.#storage;
   }
 
-  #newSession(sessionId?: string): ConnectSession {
-    return createConnectSession({ store: this.#store, ...(sessionId ? { sessionId } : {}) });
-  }
-
-  #newAttempt(session: ConnectSession, mode: ConnectMode): Attempt {
+  #newAttempt(mode: ConnectMode, sessionId?: string): Attempt {
+    const session = createConnectSession(
+      sessionId ? { store: this.#store, sessionId } : { store: this.#store },
+    );
     return { session, mode, provider_id: '' };
   }
 
-  /** The PKCE request for this bank, in the element's language. */
-  #prepareRequest(session: ConnectSession, config: ConnectConfig): Promise<AuthorizationRequest> {
-    return session.prepare(config, { base: location.href, uiLocales: this.#lang() });
+  /** The PKCE request for this bank, in the element's language (no session's own: it saves nothing). */
+  #prepareRequest(config: ConnectConfig): Promise<AuthorizationRequest> {
+    return createAuthorizationRequest(config, { base: location.href, uiLocales: this.#lang() });
   }
 
   #setState(state: ConnectState): void {
@@ -405,7 +400,7 @@ export class FlinksConnect extends LitElement {
     }
     const timeout = this.exchangeTimeout;
     if (timeout !== undefined && timeout !== null && !(Number.isFinite(timeout) && timeout > 0)) {
-      throw invalid('exchange-timeout must be a positive number of milliseconds, e.g. 30000.');
+      throw invalid('exchange-timeout must be a positive number of ms.');
     }
     return validateConfig(this.#config(), location.href);
   }
@@ -425,8 +420,7 @@ export class FlinksConnect extends LitElement {
         return; // reported on click, when someone is there to read it (on a server: no `location`)
       }
       if (!config.provider_id) return;
-      this.#next ??= this.#newSession();
-      const promise = this.#prepareRequest(this.#next, config);
+      const promise = this.#prepareRequest(config);
       const prepared: Prepared = { provider_id: config.provider_id, promise };
       promise
         .then((request) => {
@@ -446,15 +440,14 @@ export class FlinksConnect extends LitElement {
     const { provider_id } = attempt;
     this.#prepared = undefined;
     if (prepared && prepared.provider_id === provider_id) return prepared.ready ?? prepared.promise;
-    return this.#prepareRequest(attempt.session, { ...this.#config(), provider_id });
+    return this.#prepareRequest({ ...this.#config(), provider_id });
   }
 
   #begin(): void {
     this.#endAttempt();
     this._code = undefined;
     this._exit = '';
-    this.#attempt = this.#newAttempt(this.#next ?? this.#newSession(), this.mode);
-    this.#next = undefined;
+    this.#attempt = this.#newAttempt(this.mode);
     this.#emit('flinks-open', {});
   }
 
@@ -483,7 +476,7 @@ export class FlinksConnect extends LitElement {
       // Reported, but the picker stays open with a retry: the customer may still get through.
       this.#emit('flinks-error', {
         code: ErrorCode.PROVIDERS_FAILED,
-        message: `providers-url ${url} must answer a JSON array of {provider_id, name}${reason}.`,
+        message: `providers-url ${url} failed${reason}.`,
       });
     }
   }
@@ -517,7 +510,7 @@ export class FlinksConnect extends LitElement {
       this.#fail(
         new FlinksConnectError(
           ErrorCode.POPUP_BLOCKED,
-          'The browser blocked the popup window. Allow pop-ups for this site, or use mode="redirect".',
+          'Popup blocked: allow pop-ups, or use mode="redirect".',
         ),
       );
       if (this.noRedirectFallback) return;
@@ -575,7 +568,7 @@ export class FlinksConnect extends LitElement {
 
   /** The redirect-uri page in redirect mode: finish the flow whose response was in the address bar. */
   async #resume(url: URL, sessionId: string | undefined): Promise<void> {
-    const attempt = this.#newAttempt(this.#newSession(sessionId), 'redirect');
+    const attempt = this.#newAttempt('redirect', sessionId);
     this.#attempt = attempt;
     this.#setState('authorizing');
     // The page's own scripts may load after this bundle: let them attach their listeners first.
@@ -719,11 +712,9 @@ export class FlinksConnect extends LitElement {
     const bank = this.#picker.name(this.#attempt?.provider_id);
     switch (this._state) {
       case 'authorizing':
-        return this.#attempt?.stalled
-          ? t.stalled
-          : html`<span class="spinner" aria-hidden="true"></span> ${t.connecting(bank)}`;
+        return this.#attempt?.stalled ? t.stalled : html`${spinner} ${t.connecting(bank)}`;
       case 'exchanging':
-        return html`<span class="spinner" aria-hidden="true"></span> ${t.exchanging}`;
+        return html`${spinner} ${t.exchanging}`;
       case 'connected':
         return html`<span class="check" aria-hidden="true"></span> ${t.connected(bank)}`;
       case 'error':

@@ -44,6 +44,9 @@ function parseProviders(json: unknown): { providers: Provider[]; popular: Provid
   };
 }
 
+/** The progress spinner, one template wherever it shows. */
+export const spinner = html`<span class="spinner" aria-hidden="true"></span>`;
+
 /** Case- and accent-insensitive form for search: "Économie" matches "economie". */
 function fold(text: string): string {
   return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim();
@@ -200,7 +203,7 @@ export class PickerController implements ReactiveController {
 
   #renderBody(t: Strings): TemplateResult {
     if (this.loading) {
-      return html`<p class="note" role="status"><span class="spinner" aria-hidden="true"></span> ${t.loadingBanks}</p>`;
+      return html`<p class="note" role="status">${spinner} ${t.loadingBanks}</p>`;
     }
     if (this.failed) {
       return html`

@@ -1,5 +1,5 @@
 import { type AuthorizationRequest, createAuthorizationRequest, type PendingFlow } from './authorize.ts';
-import { callbackParams, isRefusal, validateCallback } from './callback.ts';
+import { callbackParams, EXPIRED, isRefusal, UNKNOWN_STATE, validateCallback } from './callback.ts';
 import type { ConnectConfig } from './config.ts';
 import { ErrorCode, FlinksConnectError } from './errors.ts';
 import type { ExitReason } from './events.ts';
@@ -143,12 +143,7 @@ export function createConnectSession(options: ConnectSessionOptions): ConnectSes
     get state() {
       return state;
     },
-    prepare: (config, { base, uiLocales } = {}) =>
-      createAuthorizationRequest(config, {
-        now,
-        ...(base ? { base } : {}),
-        ...(uiLocales ? { uiLocales } : {}),
-      }),
+    prepare: (config, options) => createAuthorizationRequest(config, { ...options, now }),
     async start(flow, { saveSessionId } = {}) {
       state = flow.state;
       // Read back by the page the bank sends the customer to (widget/relay.ts): the flow is this tab's own.
@@ -158,10 +153,7 @@ export function createConnectSession(options: ConnectSessionOptions): ConnectSes
       const params = callbackParams(callback);
       // Another attempt's (or a replayed) response takes nothing from the store: that flow is not ours to spend.
       if (phase !== 'open' || consent || (state !== undefined && params.get('state') !== state)) {
-        return fail(
-          ErrorCode.STATE_MISMATCH,
-          'The callback does not belong to this connection attempt (unknown, ended or already used state). Nothing was exchanged; start again.',
-        );
+        return fail(ErrorCode.STATE_MISMATCH, UNKNOWN_STATE);
       }
       let result: Awaited<ReturnType<typeof validateCallback>>;
       try {
@@ -200,11 +192,10 @@ export function createConnectSession(options: ConnectSessionOptions): ConnectSes
       }
       phase = 'exchanging';
       try {
-        const fetch = options.fetch;
         const result = await exchangeCode(consent, {
+          fetch: options.fetch,
           ...exchange,
           signal: abort.signal,
-          ...(fetch ? { fetch } : {}),
         });
         return { type: 'success', result };
       } catch (error) {
@@ -222,7 +213,7 @@ export function createConnectSession(options: ConnectSessionOptions): ConnectSes
     },
     expire() {
       end();
-      return fail(ErrorCode.FLOW_EXPIRED, 'This connection attempt expired. Start again.');
+      return fail(ErrorCode.FLOW_EXPIRED, EXPIRED);
     },
   };
 }
