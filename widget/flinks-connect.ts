@@ -17,7 +17,6 @@ import {
   type FlinksEventDetails,
   type FlowEnd,
   type FlowOutcome,
-  type FlowStore,
   failureOutcome,
   type StalledReason,
   validateConfig,
@@ -144,19 +143,14 @@ export class FlinksConnect extends LitElement {
     exchangeCredentials: { attribute: 'exchange-credentials' },
     noRedirectFallback: { attribute: 'no-redirect-fallback', type: Boolean },
     hideWhenConnected: { attribute: 'hide-when-connected', type: Boolean },
-    exchangeHeaders: { attribute: false },
-    driver: { attribute: false },
     // `lang` stays the native global attribute; this only makes a change of it re-render.
     _lang: { attribute: 'lang' },
-    _state: { state: true },
-    _code: { state: true },
-    _exit: { state: true },
   };
 
   /** Timings of the popup watch, in ms (tests shorten them). */
   static timings: PopupTimings = { poll: 500, severed: 3000, grace: 1500, stalled: 60_000 };
 
-  // private state
+  // private state: _state, _code and _exit change together, and #setState renders them.
   declare private _lang: string | undefined;
   declare private _state: ConnectState;
   /** The error code on show: what the status line says. */
@@ -173,12 +167,8 @@ export class FlinksConnect extends LitElement {
   });
   #prepared: Prepared | undefined;
   #attempt: Attempt | undefined;
-  #storage: FlowStore | undefined;
   /** sessionStorage, first touched when a flow is saved or taken (denied in some sandboxed frames). */
-  #store: FlowStore = {
-    save: (flow) => this.#flowStore().save(flow),
-    take: (state) => this.#flowStore().take(state),
-  };
+  #store = createStorageFlowStore();
   /** The ended attempt's session id, for the events that report how it ended. */
   #lastSession = '';
   #popup = new PopupController(
@@ -352,16 +342,8 @@ export class FlinksConnect extends LitElement {
     return resolveLang(this._lang);
   }
 
-  #flowStore(): FlowStore {
-    this.#storage ??= createStorageFlowStore();
-    return this.#storage;
-  }
-
   #newAttempt(mode: ConnectMode, sessionId?: string): Attempt {
-    const session = createConnectSession(
-      sessionId ? { store: this.#store, sessionId } : { store: this.#store },
-    );
-    return { session, mode, provider_id: '' };
+    return { session: createConnectSession({ store: this.#store, sessionId }), mode, provider_id: '' };
   }
 
   /** The PKCE request for this bank, in the element's language (no session's own: it saves nothing). */
@@ -371,6 +353,7 @@ export class FlinksConnect extends LitElement {
 
   #setState(state: ConnectState): void {
     this._state = state;
+    this.requestUpdate();
     if (this.getAttribute('state') !== state) this.setAttribute('state', state);
   }
 
@@ -399,7 +382,7 @@ export class FlinksConnect extends LitElement {
       throw invalid(`exchange-credentials "${credentials}" must be "same-origin" or "include".`);
     }
     const timeout = this.exchangeTimeout;
-    if (timeout !== undefined && timeout !== null && !(Number.isFinite(timeout) && timeout > 0)) {
+    if (timeout != null && !(timeout > 0 && timeout < 1 / 0)) {
       throw invalid('exchange-timeout must be a positive number of ms.');
     }
     return validateConfig(this.#config(), location.href);
@@ -596,7 +579,7 @@ export class FlinksConnect extends LitElement {
         exchange_url: validateUrl('exchange-url', this.exchangeUrl, location.href).href,
         timeout_ms: this.exchangeTimeout || DEFAULT_EXCHANGE_TIMEOUT_MS,
         credentials: this.exchangeCredentials === 'include' ? 'include' : 'same-origin',
-        ...(headers ? { headers } : {}),
+        headers,
       });
     });
   }

@@ -113,7 +113,7 @@ export class PickerController implements ReactiveController {
       const response = await fetch(url, {
         headers: { Accept: 'application/json' },
         credentials: 'same-origin',
-        ...(signal ? { signal } : {}),
+        signal: signal ?? null,
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const { providers, popular } = parseProviders(await response.json());
