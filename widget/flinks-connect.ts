@@ -705,7 +705,8 @@ export class FlinksConnect extends LitElement {
         return t.errors[this._code as ErrorCode] || t.errors.AUTHORIZATION_FAILED;
       default:
         if (!this._exit) return '';
-        return this._exit === 'access_denied' || this._exit === 'bank_refused' ? t.refused(bank) : t.exited;
+        // access_denied and bank_refused (the bank's refusals) are the reasons with an underscore.
+        return this._exit.includes('_') ? t.refused(bank) : t.exited;
     }
   }
 

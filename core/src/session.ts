@@ -4,6 +4,7 @@ import type { ConnectConfig } from './config.ts';
 import { ErrorCode, FlinksConnectError } from './errors.ts';
 import type { ExitReason } from './events.ts';
 import {
+  ABORTED,
   buildExchangeBody,
   type ExchangeOptions,
   type ExchangeRequestBody,
@@ -207,9 +208,7 @@ export function createConnectSession(options: ConnectSessionOptions): ConnectSes
     cancel(reason = 'cancelled') {
       const exchanging = phase === 'exchanging';
       end();
-      return exchanging
-        ? fail(ErrorCode.EXCHANGE_ABORTED, 'The page cancelled the exchange before its endpoint answered.')
-        : { type: 'exit', reason };
+      return exchanging ? fail(ErrorCode.EXCHANGE_ABORTED, ABORTED) : { type: 'exit', reason };
     },
     expire() {
       end();
