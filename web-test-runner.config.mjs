@@ -67,8 +67,8 @@ async function partner(ctx, next) {
     } else if (kind === 'text') {
       ctx.type = 'text/html';
       ctx.body = '<html>not json</html>';
-    } else if (kind === 'slow') {
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+    } else if (kind === 'slow' || kind === 'stall') {
+      await new Promise((resolve) => setTimeout(resolve, kind === 'slow' ? 1500 : 10_000));
       ctx.type = 'application/json';
       ctx.body = '{"late":true}';
     }
