@@ -42,6 +42,11 @@ let pool: pg.Pool | undefined;
 before(async () => {
   postgres = await startPostgres();
   pool = new pg.Pool({ connectionString: postgres.url });
+  // The server is stopped at the end of the run: an idle connection it terminates then (57P01, "terminating
+  // connection due to administrator command") is expected, and must not surface as an uncaught error.
+  pool.on('error', (error: Error & { code?: string }) => {
+    if (error.code !== '57P01') throw error;
+  });
 });
 after(async () => {
   await pool?.end();
