@@ -2,8 +2,7 @@
  * Visual regression of `<flinks-connect>`: every state the customer sees (idle button; the picker dialog with
  * logos and monograms, loading, empty and failed; connecting, connected, refused, error), compared pixel by
  * pixel (pixelmatch) with the PNG baselines in test/e2e/__screenshots__/, named <state>-<lang>-<scheme>-<device>.
- * Not the full product of en/fr × light/dark × desktop/phone (72 shots), but every state in three looks that
- * between them cover each language, scheme and size: en-light-desktop, en-dark-phone, fr-light-phone.
+ * Every state in every look: en/fr × light/dark × desktop/phone (72 shots).
  * Also the sandbox's bank pages (bank-*.png): the sign-in page after a wrong password and the consent page,
  * on a phone.
  *
@@ -43,12 +42,12 @@ const VIEWPORTS: Record<Device, { width: number; height: number }> = {
   phone: { width: 390, height: 844 },
 };
 
-/** Every state in each of these; see the header for why not all eight combinations. */
-const LOOKS: [_Lang, Scheme, Device][] = [
-  ['en', 'light', 'desktop'],
-  ['en', 'dark', 'phone'],
-  ['fr', 'light', 'phone'],
-];
+/** Every state in every look: en/fr × light/dark × desktop/phone. */
+const LOOKS: [_Lang, Scheme, Device][] = (['en', 'fr'] as const).flatMap((lang) =>
+  (['light', 'dark'] as const).flatMap((scheme) =>
+    (['desktop', 'phone'] as const).map((device): [_Lang, Scheme, Device] => [lang, scheme, device]),
+  ),
+);
 
 const SCENES: [_Scene, string][] = [
   ['idle', 'the connect button'],
