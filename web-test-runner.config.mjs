@@ -98,6 +98,25 @@ async function partner(ctx, next) {
       ]);
       return;
     }
+    const banks = [
+      { provider_id: 1000, name: 'Flinks Capital' },
+      { provider_id: 2001, name: 'Desjardins' },
+      { provider_id: 2002, name: 'Banque Nationale' },
+      { provider_id: 2003, name: 'Caisse Économie', logo_url: '/__logo.svg' },
+    ];
+    if (kind === 'popular') {
+      // The object form: a few banks to show before the customer types.
+      ctx.body = JSON.stringify({ providers: banks, popular: ['2002', 1000, 'unknown'] });
+      return;
+    }
+    if (kind === 'broken') {
+      ctx.body = JSON.stringify([
+        { provider_id: 1, name: 'Broken Bank', logo_url: '/__no-such-logo.png' },
+        banks[1],
+        banks[3],
+      ]);
+      return;
+    }
     ctx.body = JSON.stringify(
       kind === 'empty'
         ? []

@@ -7,21 +7,23 @@ import {
   type ConnectConfig,
   type ConnectMode,
   type ConnectSession,
+  createAuthorizationRequest,
   createConnectSession,
   createStorageFlowStore,
   DEFAULT_EXCHANGE_TIMEOUT_MS,
   ErrorCode,
+  type ExitReason,
   FlinksConnectError,
   type FlinksEventDetails,
   type FlowEnd,
   type FlowOutcome,
-  type FlowStore,
   failureOutcome,
   type StalledReason,
   validateConfig,
   validateUrl,
 } from '../core/src/index.ts';
 import { styles } from './flinks-connect.styles.ts';
+import { PickerController, type Provider, spinner } from './picker.ts';
 import { PopupController, type PopupTimings } from './popup-controller.ts';
 import { RedirectController } from './redirect-controller.ts';
 import { resolveLang, type Strings, stringsFor } from './strings.ts';
@@ -53,27 +55,7 @@ export type ExchangeHeaders =
   | Record<string, string>
   | (() => Record<string, string> | Promise<Record<string, string>>);
 
-/** One bank of the picker, as `providers-url` lists it. */
-export interface Provider {
-  provider_id: string;
-  name: string;
-  logo_url?: string;
-}
-
-/** Reads `[{provider_id, name, logo_url?}]`; throws on anything else. */
-function parseProviders(json: unknown): Provider[] {
-  if (!Array.isArray(json)) throw new TypeError('not an array');
-  return json.map((item: Record<string, unknown>) => {
-    const id = item?.provider_id;
-    if ((typeof id !== 'number' && typeof id !== 'string') || typeof item?.name !== 'string') {
-      throw new TypeError('an item without provider_id or name');
-    }
-    const provider: Provider = { provider_id: String(id), name: item.name };
-    const logo = item.logo_url;
-    if (typeof logo === 'string' && /^(https?:|\/)/.test(logo)) provider.logo_url = logo;
-    return provider;
-  });
-}
+export type { Provider } from './picker.ts';
 
 /** Resolves once the page's deferred and module scripts have run (DOMContentLoaded, or load if that passed). */
 function pageScriptsRan(): Promise<void> {
@@ -81,11 +63,6 @@ function pageScriptsRan(): Promise<void> {
   return new Promise((resolve) => {
     for (const type of ['DOMContentLoaded', 'load']) addEventListener(type, () => resolve(), { once: true });
   });
-}
-
-/** Case- and accent-insensitive form for search: "Économie" matches "economie". */
-function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().trim();
 }
 
 interface Prepared {
@@ -102,11 +79,10 @@ interface Attempt {
   provider_id: string;
   /** Set when the bank's window is lost or its page never sent the customer back: reopen or cancel is offered. */
   stalled?: boolean;
-  /** Aborts what the attempt fetches besides the exchange (the session aborts that): the providers list. */
-  abort: AbortController;
 }
 
-const CONFIG_KEYS = ['clientId', 'authorizeUrl', 'redirectUri', 'scope', 'providerId', 'issuer'] as const;
+/** What the prepared request is built from; the language goes to the bank as `ui_locales`. */
+const REQUEST_KEYS = ['clientId', 'authorizeUrl', 'redirectUri', 'scope', 'providerId', 'issuer', '_lang'];
 
 /**
  * Connects a customer's bank account through Flinks Outbound: PKCE `/authorize` in a popup (or a full-page
@@ -128,15 +104,19 @@ const CONFIG_KEYS = ['clientId', 'authorizeUrl', 'redirectUri', 'scope', 'provid
  *
  * @csspart button - The main connect button.
  * @csspart status - The live status line (progress, success, errors).
- * @csspart retry - The retry button shown after an error.
- * @csspart cancel - The cancel button shown while the bank's window is open.
+ * @csspart retry - The main button after an error, labelled "Try again" (also part `button`).
+ * @csspart cancel - The cancel button: in the picker, and while the bank's window is open.
  * @csspart reopen - The button that reopens the bank's window, shown when the attempt stalled.
- * @csspart picker - The bank picker panel.
+ * @csspart dialog - The bank picker: a modal `<dialog>` (a full-height sheet on narrow screens).
+ * @csspart picker - The same dialog, by its older name.
+ * @csspart search - The picker's search field.
  * @csspart item - One bank in the picker's list.
+ * @csspart logo - A bank's logo, or its monogram (initials on a colour derived from its name).
  *
  * @cssproperty --flinks-connect-accent - Button and highlight colour.
  * @cssproperty --flinks-connect-on-accent - Text colour on the accent.
- * @cssproperty --flinks-connect-background - Picker background.
+ * @cssproperty --flinks-connect-background - Background of the picker and the status line.
+ * @cssproperty --flinks-connect-backdrop - What covers the page behind the picker.
  * @cssproperty --flinks-connect-foreground - Text colour.
  * @cssproperty --flinks-connect-muted - Secondary text colour.
  * @cssproperty --flinks-connect-border - Border colour.
@@ -162,45 +142,33 @@ export class FlinksConnect extends LitElement {
     exchangeTimeout: { attribute: 'exchange-timeout', type: Number },
     exchangeCredentials: { attribute: 'exchange-credentials' },
     noRedirectFallback: { attribute: 'no-redirect-fallback', type: Boolean },
-    exchangeHeaders: { attribute: false },
-    driver: { attribute: false },
+    hideWhenConnected: { attribute: 'hide-when-connected', type: Boolean },
     // `lang` stays the native global attribute; this only makes a change of it re-render.
     _lang: { attribute: 'lang' },
-    _state: { state: true },
-    _code: { state: true },
-    _exited: { state: true },
-    _providers: { state: true },
-    _loading: { state: true },
-    _loadFailed: { state: true },
-    _query: { state: true },
-    _active: { state: true },
   };
 
   /** Timings of the popup watch, in ms (tests shorten them). */
   static timings: PopupTimings = { poll: 500, severed: 3000, grace: 1500, stalled: 60_000 };
 
-  // private state
+  // private state: _state, _code and _exit change together, and #setState renders them.
   declare private _lang: string | undefined;
   declare private _state: ConnectState;
   /** The error code on show: what the status line says. */
   declare private _code: string | undefined;
-  /** The last attempt ended with flinks-exit (once per attempt): the status line says so. */
-  declare private _exited: boolean;
-  declare private _providers: Provider[] | undefined;
-  declare private _loading: boolean;
-  declare private _loadFailed: boolean;
-  declare private _query: string;
-  declare private _active: number;
+  /**
+   * The `reason` of the `flinks-exit` the last attempt ended with (once per attempt), or '' when it did not: the
+   * status line says so, a refusal at the bank differently from a cancel.
+   */
+  declare private _exit: string;
+  #picker = new PickerController(this, {
+    select: (provider) => this.#select(provider),
+    cancel: () => this._state === 'choosing' && this.close(),
+    retry: () => void this.#loadProviders().then(() => this.#focus('input')),
+  });
   #prepared: Prepared | undefined;
-  /** The next attempt's session, created (and its request prepared) before the click. */
-  #next: ConnectSession | undefined;
   #attempt: Attempt | undefined;
-  #storage: FlowStore | undefined;
   /** sessionStorage, first touched when a flow is saved or taken (denied in some sandboxed frames). */
-  #store: FlowStore = {
-    save: (flow) => this.#flowStore().save(flow),
-    take: (state) => this.#flowStore().take(state),
-  };
+  #store = createStorageFlowStore();
   /** The ended attempt's session id, for the events that report how it ended. */
   #lastSession = '';
   #popup = new PopupController(
@@ -213,8 +181,7 @@ export class FlinksConnect extends LitElement {
       onStalled: (reason) => this.#stall(reason),
       onClosed: () => {
         if (this._state !== 'authorizing') return;
-        this.#endAttempt();
-        this.#exit({ reason: 'closed' });
+        this.#endAttempt('closed');
       },
     },
     () => FlinksConnect.timings,
@@ -245,6 +212,8 @@ export class FlinksConnect extends LitElement {
   declare exchangeCredentials: string | undefined;
   /** `no-redirect-fallback`: when the popup is blocked, do not fall back to a full-page redirect. */
   declare noRedirectFallback: boolean;
+  /** `hide-when-connected`: once a bank is connected, hide the button instead of offering "Connect another bank". */
+  declare hideWhenConnected: boolean;
   /** Extra headers for the exchange request (e.g. a CSRF token), or a function returning them. */
   declare exchangeHeaders: ExchangeHeaders | undefined;
   /** Runs the flow elsewhere (the companion extension); the element keeps its UI and events. */
@@ -264,12 +233,9 @@ export class FlinksConnect extends LitElement {
     super();
     this.mode = 'popup';
     this.noRedirectFallback = false;
+    this.hideWhenConnected = false;
     this._state = 'idle';
-    this._exited = false;
-    this._loading = false;
-    this._loadFailed = false;
-    this._query = '';
-    this._active = 0;
+    this._exit = '';
     new RedirectController(this, {
       redirectUri: () => this.redirectUri,
       mode: () => this.mode,
@@ -285,7 +251,7 @@ export class FlinksConnect extends LitElement {
   // lifecycle
   override connectedCallback(): void {
     super.connectedCallback();
-    this.#reflectState();
+    this.#setState(this._state);
   }
 
   override disconnectedCallback(): void {
@@ -296,10 +262,8 @@ export class FlinksConnect extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    // The language goes to the bank as ui_locales: a new one needs a new prepared request.
-    const relang = (changed as Map<PropertyKey, unknown>).has('_lang');
-    if (!this.hasUpdated || relang || CONFIG_KEYS.some((key) => changed.has(key))) this.#prepare();
-    if (changed.has('providersUrl')) this._providers = undefined;
+    if (!this.hasUpdated || REQUEST_KEYS.some((key) => changed.has(key as keyof FlinksConnect)))
+      this.#prepare();
   }
 
   /**
@@ -308,12 +272,13 @@ export class FlinksConnect extends LitElement {
    */
   open(): void {
     const current = this.#attempt;
-    if (current && this._state === 'exchanging') return;
-    if (current && this._state === 'choosing') {
+    const state = current && this._state;
+    if (state === 'exchanging') return;
+    if (state === 'choosing') {
       this.#focus('input');
       return;
     }
-    if (current && this._state === 'authorizing') {
+    if (current && state === 'authorizing') {
       // Never a second flow while the bank's window is open: bring it to the front instead.
       const popup = this.#popup.window;
       if (current.mode !== 'popup' || popup) {
@@ -321,8 +286,7 @@ export class FlinksConnect extends LitElement {
         return;
       }
       // Its window is gone (or its handle severed by COOP): that attempt cannot come back to the front.
-      this.#endAttempt();
-      this.#exit({ reason: 'closed' });
+      this.#endAttempt('closed');
     }
     // Plain http off localhost has no Web Crypto: no PKCE, so no flow — say so instead of throwing.
     if (!isSecureContext) {
@@ -336,10 +300,7 @@ export class FlinksConnect extends LitElement {
     try {
       provider_id = this.driver ? this.providerId?.trim() : this.#checkConfig().provider_id;
       if (!provider_id && !this.providersUrl) {
-        throw new FlinksConnectError(
-          ErrorCode.INVALID_CONFIG,
-          'Set provider-id (a Flinks bank id, e.g. 1000), or providers-url for a bank picker.',
-        );
+        throw new FlinksConnectError(ErrorCode.INVALID_CONFIG, 'Set provider-id or providers-url.');
       }
     } catch (error) {
       this.#fail(error);
@@ -357,10 +318,9 @@ export class FlinksConnect extends LitElement {
     }
     const choosing = this._state === 'choosing';
     if (!choosing && this._state !== 'authorizing') return;
-    this.#endAttempt();
-    this.#exit({ reason: 'cancelled' });
+    this.#endAttempt('cancelled');
     // Focus goes back where it came from when the picker closes.
-    if (choosing) void this.updateComplete.then(() => this.#focus('[part~="button"]'));
+    if (choosing) this.#focus('[part~="button"]');
   }
 
   /**
@@ -371,7 +331,7 @@ export class FlinksConnect extends LitElement {
     this.#abortExchange();
     this.#endAttempt();
     this._code = undefined;
-    this._exited = false;
+    this._exit = '';
     this.#setState('idle');
     this.#prepare();
   }
@@ -379,29 +339,22 @@ export class FlinksConnect extends LitElement {
   // private handlers
   /** The element's language: its `lang`, then `<html lang>`, then the browser's. Also sent as `ui_locales`. */
   #lang(): string {
-    return resolveLang(this._lang ?? this.getAttribute('lang'));
+    return resolveLang(this._lang);
   }
 
-  #t(): Strings {
-    return stringsFor(this.#lang());
+  #newAttempt(mode: ConnectMode, sessionId?: string): Attempt {
+    return { session: createConnectSession({ store: this.#store, sessionId }), mode, provider_id: '' };
   }
 
-  #flowStore(): FlowStore {
-    this.#storage ??= createStorageFlowStore();
-    return this.#storage;
-  }
-
-  #newSession(sessionId?: string): ConnectSession {
-    return createConnectSession({ store: this.#store, ...(sessionId ? { sessionId } : {}) });
+  /** The PKCE request for this bank, in the element's language (no session's own: it saves nothing). */
+  #prepareRequest(config: ConnectConfig): Promise<AuthorizationRequest> {
+    return createAuthorizationRequest(config, { base: location.href, uiLocales: this.#lang() });
   }
 
   #setState(state: ConnectState): void {
     this._state = state;
-    this.#reflectState();
-  }
-
-  #reflectState(): void {
-    if (this.getAttribute('state') !== this._state) this.setAttribute('state', this._state);
+    this.requestUpdate();
+    if (this.getAttribute('state') !== state) this.setAttribute('state', state);
   }
 
   /** The attributes as core reads them: core trims, and takes empty optional ones as absent. */
@@ -429,8 +382,8 @@ export class FlinksConnect extends LitElement {
       throw invalid(`exchange-credentials "${credentials}" must be "same-origin" or "include".`);
     }
     const timeout = this.exchangeTimeout;
-    if (timeout !== undefined && timeout !== null && !(Number.isFinite(timeout) && timeout > 0)) {
-      throw invalid('exchange-timeout must be a positive number of milliseconds, e.g. 30000.');
+    if (timeout != null && !(timeout > 0 && timeout < 1 / 0)) {
+      throw invalid('exchange-timeout must be a positive number of ms.');
     }
     return validateConfig(this.#config(), location.href);
   }
@@ -442,16 +395,15 @@ export class FlinksConnect extends LitElement {
   #prepare(): void {
     this.#prepared = undefined;
     setTimeout(() => {
-      if (typeof window === 'undefined' || this.driver) return;
+      if (this.driver) return;
       let config: ConnectConfig;
       try {
         config = this.#checkConfig();
       } catch {
-        return; // reported on click, when someone is there to read it
+        return; // reported on click, when someone is there to read it (on a server: no `location`)
       }
       if (!config.provider_id) return;
-      this.#next ??= this.#newSession();
-      const promise = this.#next.prepare(config, { base: location.href, uiLocales: this.#lang() });
+      const promise = this.#prepareRequest(config);
       const prepared: Prepared = { provider_id: config.provider_id, promise };
       promise
         .then((request) => {
@@ -471,19 +423,14 @@ export class FlinksConnect extends LitElement {
     const { provider_id } = attempt;
     this.#prepared = undefined;
     if (prepared && prepared.provider_id === provider_id) return prepared.ready ?? prepared.promise;
-    return attempt.session.prepare(
-      { ...this.#config(), provider_id },
-      { base: location.href, uiLocales: this.#lang() },
-    );
+    return this.#prepareRequest({ ...this.#config(), provider_id });
   }
 
   #begin(): void {
     this.#endAttempt();
     this._code = undefined;
-    this._exited = false;
-    const session = this.#next ?? this.#newSession();
-    this.#next = undefined;
-    this.#attempt = { session, mode: this.mode, provider_id: '', abort: new AbortController() };
+    this._exit = '';
+    this.#attempt = this.#newAttempt(this.mode);
     this.#emit('flinks-open', {});
   }
 
@@ -493,106 +440,40 @@ export class FlinksConnect extends LitElement {
     else this.#authorize(provider_id);
   }
 
-  // The picker: a combobox over a listbox (WAI-ARIA APG), focus kept inside while it is open.
+  // The picker: a modal dialog with a combobox over a listbox; its behaviour lives in PickerController.
   #choose(): void {
-    this._query = '';
-    this._active = 0;
+    this.#picker.reset();
     this.#setState('choosing');
     void this.#loadProviders();
-    void this.updateComplete.then(() => this.#focus('input'));
+    this.#focus('input');
   }
 
   async #loadProviders(): Promise<void> {
     const attempt = this.#attempt;
-    if (this._providers) return;
-    this._loading = true;
-    this._loadFailed = false;
     const url = this.providersUrl ?? '';
     try {
-      const response = await fetch(validateUrl('providers-url', url, location.href), {
-        headers: { Accept: 'application/json' },
-        credentials: 'same-origin',
-        ...(attempt ? { signal: attempt.abort.signal } : {}),
-      });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      this._providers = parseProviders(await response.json());
+      await this.#picker.load(validateUrl('providers-url', url, location.href), attempt?.session.signal);
     } catch (cause) {
       if (this.#attempt !== attempt || this._state !== 'choosing') return;
-      this._loadFailed = true;
       const reason = cause instanceof Error ? ` (${cause.message})` : '';
       // Reported, but the picker stays open with a retry: the customer may still get through.
       this.#emit('flinks-error', {
         code: ErrorCode.PROVIDERS_FAILED,
-        message: `providers-url ${url} must answer a JSON array of {provider_id, name}${reason}.`,
+        message: `providers-url ${url} failed${reason}.`,
       });
-    } finally {
-      this._loading = false;
     }
-  }
-
-  #filtered(): Provider[] {
-    const query = fold(this._query);
-    return (this._providers ?? []).filter((p) => fold(p.name).includes(query));
   }
 
   #select(provider: Provider): void {
     this.#emit('flinks-select-provider', { provider_id: provider.provider_id, provider_name: provider.name });
     this.#go(provider.provider_id, provider.name);
-    void this.updateComplete.then(() => this.#focus('[part~="button"]'));
+    this.#focus('[part~="button"]');
   }
 
+  /** Focuses `selector` once the element has rendered. */
   #focus(selector: string): void {
-    this.renderRoot.querySelector<HTMLElement>(selector)?.focus();
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(selector)?.focus());
   }
-
-  #onSearch = (event: InputEvent): void => {
-    this._query = (event.target as HTMLInputElement).value;
-    this._active = 0;
-  };
-
-  #onPickerKey = (event: KeyboardEvent): void => {
-    const list = this.#filtered();
-    const last = list.length - 1;
-    const moves: Record<string, number> = {
-      ArrowDown: Math.min(this._active + 1, last),
-      ArrowUp: Math.max(this._active - 1, 0),
-      Home: 0,
-      End: last,
-    };
-    if (event.key in moves && event.target instanceof HTMLInputElement) {
-      event.preventDefault();
-      this._active = Math.max(0, moves[event.key] ?? 0);
-      void this.updateComplete.then(() =>
-        this.renderRoot.querySelector('[aria-selected="true"]')?.scrollIntoView({ block: 'nearest' }),
-      );
-    } else if (event.key === 'Enter' && event.target instanceof HTMLInputElement) {
-      event.preventDefault();
-      const provider = list[this._active];
-      if (provider) this.#select(provider);
-    } else if (event.key === 'Escape') {
-      event.preventDefault();
-      this.close();
-    } else if (event.key === 'Tab') {
-      // Keep focus in the picker while it is open.
-      const focusable = [
-        ...this.renderRoot.querySelectorAll<HTMLElement>('[part~="picker"] :is(input, button)'),
-      ];
-      const first = focusable[0];
-      const end = focusable[focusable.length - 1];
-      const current = this.shadowRoot?.activeElement;
-      if (event.shiftKey && current === first) {
-        event.preventDefault();
-        end?.focus();
-      } else if (!event.shiftKey && current === end) {
-        event.preventDefault();
-        first?.focus();
-      }
-    }
-  };
-
-  #onRetryProviders = (): void => {
-    void this.#loadProviders().then(() => this.#focus('input'));
-  };
 
   #authorize(provider_id: string): void {
     const attempt = this.#attempt;
@@ -612,7 +493,7 @@ export class FlinksConnect extends LitElement {
       this.#fail(
         new FlinksConnectError(
           ErrorCode.POPUP_BLOCKED,
-          'The browser blocked the popup window. Allow pop-ups for this site, or use mode="redirect".',
+          'Popup blocked: allow pop-ups, or use mode="redirect".',
         ),
       );
       if (this.noRedirectFallback) return;
@@ -652,27 +533,25 @@ export class FlinksConnect extends LitElement {
     if (!attempt || this._state !== 'authorizing') return;
     attempt.stalled = true;
     this.requestUpdate();
-    this.#analytics({ ...baseDetail(attempt.session.id), name: 'flinks-stalled', reason });
+    this.#dispatch(
+      'flinks-event',
+      { ...baseDetail(attempt.session.id), name: 'flinks-stalled', reason },
+      this.onEvent,
+    );
   }
 
   /** Ends the stalled attempt (closing its window) as `closed`, and starts another at the same bank. */
   #reopen = (): void => {
     const attempt = this.#attempt;
     if (!attempt) return;
-    this.#endAttempt();
-    this.#exit({ reason: 'closed' });
+    this.#endAttempt('closed');
     this.#begin();
     this.#authorize(attempt.provider_id);
   };
 
   /** The redirect-uri page in redirect mode: finish the flow whose response was in the address bar. */
   async #resume(url: URL, sessionId: string | undefined): Promise<void> {
-    const attempt: Attempt = {
-      session: this.#newSession(sessionId),
-      mode: 'redirect',
-      provider_id: '',
-      abort: new AbortController(),
-    };
+    const attempt = this.#newAttempt('redirect', sessionId);
     this.#attempt = attempt;
     this.#setState('authorizing');
     // The page's own scripts may load after this bundle: let them attach their listeners first.
@@ -692,21 +571,17 @@ export class FlinksConnect extends LitElement {
       return;
     }
     this.#setState('exchanging');
-    let end: FlowOutcome;
-    try {
+    await this.#settleStep(attempt, async () => {
       const headers =
         typeof this.exchangeHeaders === 'function' ? await this.exchangeHeaders() : this.exchangeHeaders;
-      end = await attempt.session.complete({
+      return attempt.session.complete({
         // Checked again here: the attribute may have changed since the click.
         exchange_url: validateUrl('exchange-url', this.exchangeUrl, location.href).href,
         timeout_ms: this.exchangeTimeout || DEFAULT_EXCHANGE_TIMEOUT_MS,
         credentials: this.exchangeCredentials === 'include' ? 'include' : 'same-origin',
-        ...(headers ? { headers } : {}),
+        headers,
       });
-    } catch (error) {
-      end = failureOutcome(error);
-    }
-    if (this.#attempt === attempt) this.#settle(end);
+    });
   }
 
   async #drive(provider_id: string, provider_name?: string): Promise<void> {
@@ -715,10 +590,17 @@ export class FlinksConnect extends LitElement {
     if (!attempt || !driver) return;
     attempt.provider_id = provider_id;
     this.#setState('authorizing');
-    let outcome: FlowDriverResult;
+    const request = { provider_id, session_id: attempt.session.id };
+    await this.#settleStep(attempt, () =>
+      driver.connect(provider_name ? { ...request, provider_name } : request),
+    );
+  }
+
+  /** Settles how `step` ends (a throw as an error), unless its attempt is over by then. */
+  async #settleStep(attempt: Attempt, step: () => Promise<FlowOutcome<string>>): Promise<void> {
+    let outcome: FlowOutcome<string>;
     try {
-      const request = { provider_id, session_id: attempt.session.id };
-      outcome = await driver.connect(provider_name ? { ...request, provider_name } : request);
+      outcome = await step();
     } catch (error) {
       outcome = failureOutcome(error);
     }
@@ -737,7 +619,8 @@ export class FlinksConnect extends LitElement {
     } else if (type === 'exit') {
       this.#exit(detail as Extra<'flinks-exit'>);
     } else if (type === 'error') {
-      this.#forget();
+      // A failed attempt leaves no flow behind that a late callback could use (one not started has none).
+      if (this.#attempt?.session.state) this.#attempt.session.cancel();
       // State first: a listener reading `state` sees where the element ended up.
       this._code = outcome.code;
       this.#setState('error');
@@ -753,29 +636,24 @@ export class FlinksConnect extends LitElement {
     this.#settle(end);
   }
 
-  /** Closes the attempt's popup and ends its session: its flow forgotten, its exchange aborted. */
-  #endAttempt(): void {
+  /**
+   * Closes the attempt's popup and ends its session: its flow forgotten, its exchange aborted. With a `reason`,
+   * reports the end as `flinks-exit`.
+   */
+  #endAttempt(reason?: ExitReason): void {
     const attempt = this.#attempt;
-    if (!attempt) return;
-    attempt.session.cancel();
-    attempt.abort.abort();
-    this.#popup.close();
-    this.#attempt = undefined;
-    this.#lastSession = attempt.session.id;
-  }
-
-  /** A failed attempt leaves no flow behind that a late callback could use (one not started has none). */
-  #forget(): void {
-    if (this.#attempt?.session.state) this.#attempt.session.cancel();
-  }
-
-  #session(): string {
-    return this.#attempt?.session.id ?? this.#lastSession;
+    if (attempt) {
+      attempt.session.cancel();
+      this.#popup.close();
+      this.#attempt = undefined;
+      this.#lastSession = attempt.session.id;
+    }
+    if (reason) this.#exit({ reason });
   }
 
   #exit(detail: Extra<'flinks-exit'>): void {
-    if (this._exited) return;
-    this._exited = true;
+    if (this._exit) return;
+    this._exit = detail.reason;
     this.#setState('idle');
     this.#emit('flinks-exit', detail);
   }
@@ -785,25 +663,26 @@ export class FlinksConnect extends LitElement {
   }
 
   #emit<N extends Name>(name: N, extra: Extra<N>): void {
-    const detail = { ...baseDetail(this.#session()), ...extra } as FlinksEventDetails[N];
-    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+    const detail = {
+      ...baseDetail(this.#attempt?.session.id ?? this.#lastSession),
+      ...extra,
+    } as FlinksEventDetails[N];
     const callback = {
       'flinks-success': this.onSuccess,
       'flinks-exit': this.onExit,
       'flinks-error': this.onError,
       'flinks-consent': this.onConsent,
-    }[name as string] as ((detail: unknown) => void) | undefined;
-    this.#call(callback, detail);
-    this.#analytics(analyticsDetail(name, detail));
+    }[name as string];
+    this.#dispatch(name, detail, callback);
+    this.#dispatch('flinks-event', analyticsDetail(name, detail), this.onEvent);
   }
 
-  #analytics(event: FlinksEventDetails['flinks-event']): void {
-    this.dispatchEvent(new CustomEvent('flinks-event', { detail: event, bubbles: true, composed: true }));
-    this.#call(this.onEvent as ((detail: unknown) => void) | undefined, event);
-  }
-
-  /** A partner callback that throws must not break the flow; the error still reaches the console. */
-  #call(callback: ((detail: unknown) => void) | undefined, detail: unknown): void {
+  /**
+   * Dispatches one event and calls its `on…` property. A partner callback that throws must not break the flow;
+   * the error still reaches the console.
+   */
+  #dispatch(name: string, detail: unknown, callback: unknown): void {
+    this.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
     if (typeof callback !== 'function') return;
     try {
       callback.call(this, detail);
@@ -813,57 +692,58 @@ export class FlinksConnect extends LitElement {
   }
 
   #status(t: Strings): TemplateResult | string {
+    const bank = this.#picker.name(this.#attempt?.provider_id);
     switch (this._state) {
       case 'authorizing':
-        return this.#attempt?.stalled ? t.stalled : t.authorizing;
+        return this.#attempt?.stalled ? t.stalled : html`${spinner} ${t.connecting(bank)}`;
       case 'exchanging':
-        return html`<span class="spinner" aria-hidden="true"></span> ${t.exchanging}`;
+        return html`${spinner} ${t.exchanging}`;
       case 'connected':
-        return t.connected;
-      case 'error': {
+        return html`<span class="check" aria-hidden="true"></span> ${t.connected(bank)}`;
+      case 'error':
         // A code from a driver that the catalogue does not know reads as the bank's failure.
         return t.errors[this._code as ErrorCode] || t.errors.AUTHORIZATION_FAILED;
-      }
       default:
-        return this._exited ? t.exited : '';
+        if (!this._exit) return '';
+        // access_denied and bank_refused (the bank's refusals) are the reasons with an underscore.
+        return this._exit.includes('_') ? t.refused(bank) : t.exited;
     }
   }
 
-  #renderPicker(t: Strings): TemplateResult {
-    const list = this.#filtered();
-    const ready = !this._loading && !this._loadFailed;
-    const expanded = ready && list.length > 0;
-    // Markup kept on few lines: its whitespace ships in the bundle.
-    return html`<div part="picker" role="dialog" aria-labelledby="t" @keydown=${this.#onPickerKey}><h2 id="t">${t.chooseBank}</h2>
-<label>${t.search}<input role="combobox" autocomplete="off" spellcheck="false" aria-autocomplete="list" aria-controls="banks" aria-expanded=${expanded} aria-activedescendant=${expanded ? `bank-${this._active}` : nothing} .value=${this._query} @input=${this.#onSearch}></label>
-${
-  this._loading
-    ? html`<p role="status"><span class="spinner" aria-hidden="true"></span> ${t.loadingBanks}</p>`
-    : this._loadFailed
-      ? html`<p role="alert">${t.errors.PROVIDERS_FAILED}</p><button @click=${this.#onRetryProviders}>${t.retry}</button>`
-      : html`<ul id="banks" role="listbox" aria-label=${t.chooseBank}>${list.map(
-          (p, i) =>
-            html`<li id=${`bank-${i}`} role="option" part="item" aria-selected=${i === this._active} @click=${() => this.#select(p)}>${p.logo_url ? html`<img src=${p.logo_url} alt="" width="24" height="24">` : nothing}${p.name}</li>`,
-        )}</ul><p class="count" role="status">${list.length ? t.banksCount(list.length) : this._query ? t.noBanks(this._query) : t.none}</p>`
-}
-<button @click=${this.close}>${t.cancel}</button></div>`;
+  /**
+   * The main button, always the one next step: connect; after an error, try again (a bad configuration gets no
+   * retry, its message is for the partner's console: the button works again once the attribute is fixed);
+   * once connected, connect another bank, or nothing with `hide-when-connected`. One element throughout, so
+   * keyboard focus stays on it from one state to the next.
+   */
+  #renderButton(t: Strings): TemplateResult | typeof nothing {
+    const state = this._state;
+    const busy = state === 'exchanging';
+    const connected = state === 'connected';
+    const retry = state === 'error' && this._code !== ErrorCode.INVALID_CONFIG;
+    if (connected && this.hideWhenConnected) return nothing;
+    const label = retry ? t.retry : connected ? t.connectAnother : html`<slot>${t.connect}</slot>`;
+    return html`<button
+      part=${retry ? 'button retry' : 'button'}
+      ?disabled=${busy}
+      aria-busy=${busy}
+      @click=${this.open}
+    >${label}</button>`;
   }
 
   override render(): TemplateResult {
-    const t = this.#t();
-    const state = this._state;
-    const busy = state === 'exchanging';
-    return html`<button part="button" ?disabled=${busy} aria-busy=${busy} @click=${this.open}><slot>${t.connect}</slot></button>
-<div class="row"><div part="status" role="status">${this.#status(t)}</div>${
-      // A bad configuration cannot work on a retry: its message is for the partner's console, not the customer.
-      state === 'error' && this._code !== ErrorCode.INVALID_CONFIG
-        ? html`<button part="retry" @click=${this.open}>${t.retry}</button>`
-        : nothing
-    }${
-      state === 'authorizing' && this.#attempt?.mode === 'popup'
-        ? html`${this.#attempt.stalled ? html`<button part="reopen" @click=${this.#reopen}>${t.reopen}</button>` : nothing}<button part="cancel" @click=${this.close}>${t.cancel}</button>`
-        : nothing
-    }</div>${state === 'choosing' ? this.#renderPicker(t) : nothing}`;
+    const t = stringsFor(this.#lang());
+    const attempt = this.#attempt;
+    const authorizing = this._state === 'authorizing' && attempt?.mode === 'popup';
+    return html`
+      ${this.#renderButton(t)}
+      <div class="row">
+        <div part="status" role="status">${this.#status(t)}</div>
+        ${authorizing && attempt.stalled ? html`<button part="reopen" @click=${this.#reopen}>${t.reopen}</button>` : nothing}
+        ${authorizing ? html`<button part="cancel" @click=${this.close}>${t.cancel}</button>` : nothing}
+      </div>
+      ${this._state === 'choosing' ? this.#picker.render(t) : nothing}
+    `;
   }
 }
 

@@ -59,7 +59,8 @@ export class PopupController implements ReactiveController {
   hostDisconnected(): void {
     window.removeEventListener('message', this.#onMessage);
     this.#stopWatch();
-    this.#closeChannel();
+    this.#channel?.close();
+    this.#channel = undefined;
   }
 
   /**
@@ -87,17 +88,18 @@ export class PopupController implements ReactiveController {
     this.#navigatedAt = Date.now();
     this.#stopWatch();
     this.#timer = setInterval(this.#poll, this.#timings().poll);
-    // The way back for a window severed by COOP. Opened per attempt, not at start-up: off the first render.
-    if (!this.#channel && typeof BroadcastChannel !== 'undefined') {
+    // The way back for a window severed by COOP. Opened at the first attempt, not at start-up (off the first
+    // render), and kept until the element leaves the page: closed right after posting TAKEN, Chromium may drop
+    // that message, and the callback page would stay open.
+    if (!this.#channel) {
       this.#channel = new BroadcastChannel(CALLBACK_CHANNEL);
-      this.#channel.addEventListener('message', this.#onBroadcast);
+      this.#channel.onmessage = this.#onBroadcast;
     }
   }
 
   /** Stops watching and closes the attempt's window: a late response is no longer taken. */
   close(): void {
     this.#stopWatch();
-    this.#closeChannel();
     this.#state = undefined;
     if (this.#window && !this.#window.closed) this.#window.close();
     this.#window = null;
@@ -162,14 +164,9 @@ export class PopupController implements ReactiveController {
       }
       return;
     }
-    // Tells the callback page it may close (through a handle severed by COOP, close() below cannot).
-    this.#channel?.postMessage({ type: TAKEN_MESSAGE, url: data.url });
     this.close();
+    // Tells the callback page it may close (through a handle severed by COOP, close() above cannot).
+    this.#channel?.postMessage({ type: TAKEN_MESSAGE, url: data.url });
     this.#handlers.onCallback(url);
-  }
-
-  #closeChannel(): void {
-    this.#channel?.close();
-    this.#channel = undefined;
   }
 }

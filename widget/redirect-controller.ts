@@ -25,7 +25,6 @@ export class RedirectController implements ReactiveController {
   }
 
   hostConnected(): void {
-    if (!location.search) return; // no query, no response: the common case costs no URL parsing
     const here = new URL(location.href);
     if (wasRelayed() || !isCallback(here) || !this.#atRedirectUri(here)) return;
     const sessionId = redirectSession(window, here);

@@ -3,17 +3,24 @@ import type { ErrorCode } from '../core/src/index.ts';
 /** Every string the element shows, in one language. */
 export interface Strings {
   connect: string;
+  /** The main button once a bank is connected. */
+  connectAnother: string;
   retry: string;
   cancel: string;
   reopen: string;
-  authorizing: string;
+  /** While the bank's window is open; the bank's name when the picker knows it. */
+  connecting: (bank?: string) => string;
   /** When the bank's window is lost or never sends the customer back. */
   stalled: string;
   exchanging: string;
-  connected: string;
+  connected: (bank?: string) => string;
+  /** The customer (or the bank) declined at the bank. */
+  refused: (bank?: string) => string;
   exited: string;
   chooseBank: string;
   search: string;
+  /** Above the few banks `providers-url` names as popular, before the customer types. */
+  popular: string;
   loadingBanks: string;
   noBanks: (query: string) => string;
   none: string;
@@ -27,22 +34,30 @@ const unfinishedEn = 'The connection could not be finished. Please try again.';
 const unverifiedFr = 'La réponse de votre banque n’a pas pu être vérifiée. Veuillez recommencer.';
 const unfinishedFr = 'La connexion n’a pas pu être finalisée. Veuillez réessayer.';
 
+/** "4 banks", "1 bank"; "0 banque", "2 banques": the language's plural rules and digits. */
+function count(lang: string, n: number, one: string, other: string): string {
+  return `${n.toLocaleString(lang)} ${new Intl.PluralRules(lang).select(n) === 'one' ? one : other}`;
+}
+
 const en: Strings = {
   connect: 'Connect your bank',
+  connectAnother: 'Connect another bank',
   retry: 'Try again',
   cancel: 'Cancel',
   reopen: 'Reopen the bank’s window',
-  authorizing: 'Continue in your bank’s window.',
+  connecting: (bank) => `Connecting to ${bank ?? 'your bank'}… Continue in its window.`,
   stalled: 'Don’t see your bank’s window, or is it showing an error? Reopen it or cancel.',
   exchanging: 'Finishing the connection…',
-  connected: 'Your bank is connected.',
+  connected: (bank) => (bank ? `Connected to ${bank}.` : 'Your bank is connected.'),
+  refused: (bank) => `The connection to ${bank ?? 'your bank'} was declined.`,
   exited: 'Connection cancelled.',
   chooseBank: 'Choose your bank',
   search: 'Search for your bank',
+  popular: 'Popular banks',
   loadingBanks: 'Loading banks…',
   noBanks: (query) => `No bank matches “${query}”.`,
   none: 'No banks are available.',
-  banksCount: (count) => `${count.toLocaleString('en')} bank${count === 1 ? '' : 's'}`,
+  banksCount: (n) => count('en', n, 'bank', 'banks'),
   errors: {
     INVALID_CONFIG: 'This button is not set up correctly.',
     STATE_MISMATCH: unverifiedEn,
@@ -62,21 +77,25 @@ const en: Strings = {
 
 const fr: Strings = {
   connect: 'Connecter votre banque',
+  connectAnother: 'Connecter une autre banque',
   retry: 'Réessayer',
   cancel: 'Annuler',
   reopen: 'Rouvrir la fenêtre de la banque',
-  authorizing: 'Poursuivez dans la fenêtre de votre banque.',
+  connecting: (bank) => `Connexion à ${bank ?? 'votre banque'}… Poursuivez dans sa fenêtre.`,
   stalled:
     'Vous ne voyez pas la fenêtre de votre banque, ou elle affiche une erreur ? Rouvrez-la ou annulez.',
   exchanging: 'Finalisation de la connexion…',
-  connected: 'Votre banque est connectée.',
+  connected: (bank) => (bank ? `Connexion à ${bank} établie.` : 'Votre banque est connectée.'),
+  refused: (bank) => `La connexion à ${bank ?? 'votre banque'} a été refusée.`,
   exited: 'Connexion annulée.',
   chooseBank: 'Choisissez votre banque',
   search: 'Rechercher votre banque',
+  popular: 'Banques populaires',
   loadingBanks: 'Chargement des banques…',
-  noBanks: (query) => `Aucune banque ne correspond à « ${query} ».`,
+  // French typography: narrow no-break spaces inside guillemets, as before ? ! : ;
+  noBanks: (query) => `Aucune banque ne correspond à «\u202f${query}\u202f».`,
   none: 'Aucune banque n’est disponible.',
-  banksCount: (count) => `${count.toLocaleString('fr')} banque${count > 1 ? 's' : ''}`,
+  banksCount: (n) => count('fr', n, 'banque', 'banques'),
   errors: {
     INVALID_CONFIG: 'Ce bouton n’est pas configuré correctement.',
     STATE_MISMATCH: unverifiedFr,

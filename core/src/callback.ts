@@ -30,6 +30,12 @@ export function callbackParams(input: URL | URLSearchParams | string): URLSearch
   return new URLSearchParams(input);
 }
 
+const NOTHING = 'nothing was exchanged.';
+/** The STATE_MISMATCH message: the callback is another attempt's, or replayed. */
+export const UNKNOWN_STATE = `The callback's state is unknown, ended or used; ${NOTHING}`;
+/** The FLOW_EXPIRED message. */
+export const EXPIRED = 'This connection attempt expired. Start again.';
+
 /**
  * Validates an authorization response (a URL, a URL string or a query) against the pending flow its `state` names, taking that flow from the
  * store (one use). Checks `state`, and `iss` when the flow has an issuer (RFC 9207), with oauth4webapi.
@@ -48,27 +54,18 @@ export async function validateCallback(
   // `code` would otherwise be silently dropped, and another reader of the same URL could take the other one.
   const repeated = ['code', 'state', 'iss', 'error'].find((name) => params.getAll(name).length > 1);
   if (repeated) {
-    throw new FlinksConnectError(
-      ErrorCode.INVALID_CALLBACK,
-      `The callback repeats ${repeated}; nothing was exchanged.`,
-    );
+    throw new FlinksConnectError(ErrorCode.INVALID_CALLBACK, `The callback repeats ${repeated}; ${NOTHING}`);
   }
   const state = params.get('state');
   if (!state) {
-    throw new FlinksConnectError(
-      ErrorCode.INVALID_CALLBACK,
-      'The bank redirected back without a state parameter.',
-    );
+    throw new FlinksConnectError(ErrorCode.INVALID_CALLBACK, 'The callback has no state.');
   }
   const flow = await store.take(state);
   if (!flow) {
-    throw new FlinksConnectError(
-      ErrorCode.STATE_MISMATCH,
-      'The callback does not belong to a connection started in this browser (unknown or already used state). Nothing was exchanged; start again.',
-    );
+    throw new FlinksConnectError(ErrorCode.STATE_MISMATCH, UNKNOWN_STATE);
   }
   if ((options.now ?? Date.now)() - flow.created_at > (options.ttl_ms ?? FLOW_TTL_MS)) {
-    throw new FlinksConnectError(ErrorCode.FLOW_EXPIRED, 'This connection attempt expired. Start again.');
+    throw new FlinksConnectError(ErrorCode.FLOW_EXPIRED, EXPIRED);
   }
   // Without a configured issuer there is nothing to compare `iss` to: it is ignored rather than trusted.
   if (!flow.issuer) params.delete('iss');
@@ -79,8 +76,7 @@ export async function validateCallback(
   try {
     const valid = oauth.validateAuthResponse(as, { client_id: flow.client_id }, params, flow.state);
     const code = valid.get('code');
-    if (!code)
-      throw new FlinksConnectError(ErrorCode.INVALID_CALLBACK, 'The bank redirected back without a code.');
+    if (!code) throw new FlinksConnectError(ErrorCode.INVALID_CALLBACK, 'The callback has no code.');
     return { type: 'code', code, flow };
   } catch (cause) {
     if (cause instanceof oauth.AuthorizationResponseError) {
@@ -93,16 +89,12 @@ export async function validateCallback(
     if (flow.issuer && message.includes('"iss"')) {
       throw new FlinksConnectError(
         ErrorCode.ISSUER_MISMATCH,
-        `The authorization response did not come from the expected issuer ${flow.issuer}. Nothing was exchanged.`,
+        `The callback is not from issuer ${flow.issuer}; ${NOTHING}`,
         { cause },
       );
     }
-    throw new FlinksConnectError(
-      ErrorCode.INVALID_CALLBACK,
-      `The authorization response is invalid: ${message}`,
-      {
-        cause,
-      },
-    );
+    throw new FlinksConnectError(ErrorCode.INVALID_CALLBACK, `The callback is invalid: ${message}`, {
+      cause,
+    });
   }
 }

@@ -37,7 +37,7 @@ function fail(message: string): never {
  * Throws `INVALID_CONFIG` naming the attribute and saying how to fix it.
  */
 export function validateUrl(name: string, value: string | undefined, base?: string): URL {
-  if (!value) fail(`${name} is required: set it to the absolute URL Flinks gave you.`);
+  if (!value) fail(`${name} is required.`);
   let url: URL;
   try {
     url = new URL(value, base);
@@ -96,18 +96,17 @@ export function validateConfig(
   for (const [name, value] of Object.entries(config)) {
     if (value != null && typeof value !== 'string') fail(`${name} must be text.`);
   }
-  if (!config.client_id?.trim()) fail('client-id is required: set it to the client_id Flinks gave you.');
+  if (!config.client_id?.trim()) fail('client-id is required.');
   const authorize = validateUrl('authorize-url', config.authorize_url, base);
   const redirect = validateUrl('redirect-uri', config.redirect_uri, base);
-  if (redirect.hash)
-    fail(`redirect-uri "${config.redirect_uri}" must not contain a fragment (RFC 6749 §3.1.2).`);
+  if (redirect.hash) fail(`redirect-uri "${config.redirect_uri}" must not contain a fragment.`);
   const { scopes: scope, unknown, hasAccountBasic } = checkScope(config.scope?.trim() || DEFAULT_SCOPE);
   if (unknown.length)
     fail(`scope has unknown data cluster(s) ${unknown.join(', ')}; use: ${SCOPES.join(' ')}.`);
-  if (!hasAccountBasic) fail('scope must include ACCOUNT_BASIC (Flinks requires it).');
+  if (!hasAccountBasic) fail('scope must include ACCOUNT_BASIC.');
   const provider_id = config.provider_id?.trim() || undefined;
   if (provider_id !== undefined && !/^\d{1,12}$/.test(provider_id)) {
-    fail(`provider-id "${provider_id}" must be a Flinks provider id, a whole number such as 1000.`);
+    fail(`provider-id "${provider_id}" must be a whole number, e.g. 1000.`);
   }
   let issuer: string | undefined;
   if (config.issuer?.trim()) {

@@ -92,12 +92,15 @@ export async function exchangeCode(body: ExchangeRequestBody, options: ExchangeO
   if (!parsed) {
     throw new FlinksConnectError(
       ErrorCode.EXCHANGE_INVALID_RESPONSE,
-      `The exchange endpoint answered HTTP ${response.status} with a body that is not JSON; it must answer JSON.`,
+      `The exchange endpoint answered HTTP ${response.status}, not JSON.`,
       { status: response.status },
     );
   }
   return json;
 }
+
+/** The EXCHANGE_ABORTED message. */
+export const ABORTED = 'The exchange was cancelled.';
 
 function abortError(cause: unknown, timer: AbortSignal, timeout: number, url: string): FlinksConnectError {
   if (timer.aborted) {
@@ -108,7 +111,7 @@ function abortError(cause: unknown, timer: AbortSignal, timeout: number, url: st
     );
   }
   if (cause instanceof DOMException && cause.name === 'AbortError') {
-    return new FlinksConnectError(ErrorCode.EXCHANGE_ABORTED, 'The exchange was cancelled.', { cause });
+    return new FlinksConnectError(ErrorCode.EXCHANGE_ABORTED, ABORTED, { cause });
   }
   return new FlinksConnectError(
     ErrorCode.EXCHANGE_NETWORK_ERROR,

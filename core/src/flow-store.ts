@@ -28,12 +28,15 @@ export function isPendingFlow(value: unknown): value is PendingFlow {
  * `state`, removed when taken, and dropped once older than `ttl_ms` so nothing lingers.
  */
 export function createStorageFlowStore(
-  storage: Storage = globalThis.sessionStorage,
+  storage?: Storage,
   options: { ttl_ms?: number; now?: () => number } = {},
 ): FlowStore {
+  // sessionStorage is first touched at a save or take: it is denied in some sandboxed frames, and absent on a server.
+  const store = () => (storage ??= sessionStorage);
   const ttl = options.ttl_ms ?? FLOW_TTL_MS;
   const now = options.now ?? Date.now;
   const sweep = () => {
+    const storage = store();
     for (let i = storage.length - 1; i >= 0; i--) {
       const key = storage.key(i);
       if (!key?.startsWith(FLOW_KEY_PREFIX)) continue;
@@ -44,12 +47,12 @@ export function createStorageFlowStore(
   return {
     save(flow) {
       sweep();
-      storage.setItem(FLOW_KEY_PREFIX + flow.state, JSON.stringify(flow));
+      store().setItem(FLOW_KEY_PREFIX + flow.state, JSON.stringify(flow));
     },
     take(state) {
       const key = FLOW_KEY_PREFIX + state;
-      const flow = parse(storage.getItem(key));
-      storage.removeItem(key);
+      const flow = parse(store().getItem(key));
+      store().removeItem(key);
       sweep();
       return flow;
     },

@@ -1,9 +1,10 @@
 import { type AuthorizationRequest, createAuthorizationRequest, type PendingFlow } from './authorize.ts';
-import { callbackParams, isRefusal, validateCallback } from './callback.ts';
+import { callbackParams, EXPIRED, isRefusal, UNKNOWN_STATE, validateCallback } from './callback.ts';
 import type { ConnectConfig } from './config.ts';
 import { ErrorCode, FlinksConnectError } from './errors.ts';
 import type { ExitReason } from './events.ts';
 import {
+  ABORTED,
   buildExchangeBody,
   type ExchangeOptions,
   type ExchangeRequestBody,
@@ -55,6 +56,8 @@ export interface ConnectSession {
   readonly id: string;
   /** The `state` of the flow {@link start} saved: only a callback carrying it is this attempt's. */
   readonly state: string | undefined;
+  /** Aborted when the attempt ends: for what a transport fetches besides the exchange (a providers list). */
+  readonly signal: AbortSignal;
   /** Builds the PKCE request (verifier, challenge, state, `/authorize` URL) ahead of the click; saves nothing. */
   prepare(
     config: ConnectConfig,
@@ -137,15 +140,11 @@ export function createConnectSession(options: ConnectSessionOptions): ConnectSes
 
   return {
     id,
+    signal: abort.signal,
     get state() {
       return state;
     },
-    prepare: (config, { base, uiLocales } = {}) =>
-      createAuthorizationRequest(config, {
-        now,
-        ...(base ? { base } : {}),
-        ...(uiLocales ? { uiLocales } : {}),
-      }),
+    prepare: (config, options) => createAuthorizationRequest(config, { ...options, now }),
     async start(flow, { saveSessionId } = {}) {
       state = flow.state;
       // Read back by the page the bank sends the customer to (widget/relay.ts): the flow is this tab's own.
@@ -155,10 +154,7 @@ export function createConnectSession(options: ConnectSessionOptions): ConnectSes
       const params = callbackParams(callback);
       // Another attempt's (or a replayed) response takes nothing from the store: that flow is not ours to spend.
       if (phase !== 'open' || consent || (state !== undefined && params.get('state') !== state)) {
-        return fail(
-          ErrorCode.STATE_MISMATCH,
-          'The callback does not belong to this connection attempt (unknown, ended or already used state). Nothing was exchanged; start again.',
-        );
+        return fail(ErrorCode.STATE_MISMATCH, UNKNOWN_STATE);
       }
       let result: Awaited<ReturnType<typeof validateCallback>>;
       try {
@@ -197,11 +193,10 @@ export function createConnectSession(options: ConnectSessionOptions): ConnectSes
       }
       phase = 'exchanging';
       try {
-        const fetch = options.fetch;
         const result = await exchangeCode(consent, {
+          fetch: options.fetch,
           ...exchange,
           signal: abort.signal,
-          ...(fetch ? { fetch } : {}),
         });
         return { type: 'success', result };
       } catch (error) {
@@ -213,13 +208,11 @@ export function createConnectSession(options: ConnectSessionOptions): ConnectSes
     cancel(reason = 'cancelled') {
       const exchanging = phase === 'exchanging';
       end();
-      return exchanging
-        ? fail(ErrorCode.EXCHANGE_ABORTED, 'The page cancelled the exchange before its endpoint answered.')
-        : { type: 'exit', reason };
+      return exchanging ? fail(ErrorCode.EXCHANGE_ABORTED, ABORTED) : { type: 'exit', reason };
     },
     expire() {
       end();
-      return fail(ErrorCode.FLOW_EXPIRED, 'This connection attempt expired. Start again.');
+      return fail(ErrorCode.FLOW_EXPIRED, EXPIRED);
     },
   };
 }

@@ -65,9 +65,7 @@ describe('<flinks-connect>', () => {
 
   it('opens the popup synchronously in the click, straight on the prepared /authorize URL with PKCE', async () => {
     const el = await _mount(_config(_key()));
-    // The request is prepared ahead, as after a page load: PKCE runs off the first render, and on a loaded
-    // machine (two browsers, two cores) that can take longer than 50 ms.
-    await _wait(500);
+    await _wait(50); // the request is prepared ahead, as after a page load
     const events = _record(el);
     const { popup, calls, detail } = await _startPopupFlow(el);
     expect(calls).to.have.length(1);
@@ -305,7 +303,8 @@ describe('<flinks-connect>', () => {
     expect(events.map((e) => e.name)).to.deep.equal(['flinks-open', 'flinks-authorize', 'flinks-exit']);
     expect(await _log(key)).to.deep.equal([]);
     expect(el.state).to.equal('idle');
-    expect(_statusText(el)).to.match(/cancelled/);
+    // A refusal, not a cancel: the customer declined at the bank.
+    expect(_statusText(el)).to.equal('The connection to your bank was declined.');
     expect(await _axeViolations(el)).to.deep.equal([]);
   });
 

@@ -22,9 +22,22 @@ export const PIXEL_THRESHOLD = 0.05;
 export const MAX_DIFF_RATIO = 0.002;
 
 export type _Lang = 'en' | 'fr';
-export type _Scene = 'idle' | 'picker' | 'error' | 'connected';
+/** Every state of the element a customer can see. */
+export type _Scene =
+  | 'idle'
+  | 'picker'
+  | 'picker-loading'
+  | 'picker-empty'
+  | 'picker-error'
+  | 'connecting'
+  | 'connected'
+  | 'refused'
+  | 'error';
 
-/** Banks of the picker: accents and a logo included, so their rendering is part of the look. */
+/**
+ * Banks of the picker: accents, a logo and monograms (the banks without one) included, so their rendering is
+ * part of the look.
+ */
 export const PROVIDERS = [
   { provider_id: '3001', name: 'Banque Laurentienne', logo_url: '/logo.svg' },
   { provider_id: '3002', name: 'Desjardins' },
@@ -49,18 +62,22 @@ export interface _PageServer {
   close(): Promise<void>;
 }
 
+/**
+ * The element for a scene. Every scene goes through the picker, so the states can name the chosen bank: the
+ * providers endpoint answers (or not) as the picker scenes need, the bank approves, refuses or keeps its window
+ * open, and the exchange endpoint decides how an approved attempt ends.
+ */
 function attributes(origin: string, scene: _Scene, lang: _Lang): Record<string, string> {
-  const common = {
+  const providers = { 'picker-loading': 'slow', 'picker-empty': 'empty', 'picker-error': 'fail' }[
+    scene as string
+  ];
+  const bank = { connecting: 'stay', refused: 'deny' }[scene as string] ?? 'approve';
+  return {
     lang,
     'client-id': 'dc-screenshots',
-    'authorize-url': `${origin}/authorize`,
+    'authorize-url': `${origin}/authorize?bank=${bank}`,
     'redirect-uri': `${origin}/callback`,
-  };
-  if (scene === 'picker') return { ...common, 'providers-url': '/providers' };
-  // The bank answers at once; the exchange endpoint decides how the attempt ends.
-  return {
-    ...common,
-    'provider-id': '3002',
+    'providers-url': `/providers/${providers ?? 'ok'}`,
     'exchange-url': scene === 'error' ? '/exchange/fail' : '/exchange/ok',
   };
 }
@@ -119,11 +136,21 @@ export async function _startPageServer(): Promise<_PageServer> {
           html(lang, `<flinks-connect${attrs}></flinks-connect>`),
         );
       }
-      case '/providers':
+      case '/providers/ok':
         return send(res, 200, 'application/json', JSON.stringify(PROVIDERS));
+      case '/providers/empty':
+        return send(res, 200, 'application/json', '[]');
+      case '/providers/fail':
+        return send(res, 503, 'text/plain', 'unavailable');
+      case '/providers/slow':
+        // Never answers while the screenshot is taken: the picker stays on "Loading banks…".
+        return;
       case '/authorize': {
+        const bank = url.searchParams.get('bank');
+        if (bank === 'stay') return send(res, 200, 'text/html; charset=utf-8', html('en', '<p>bank</p>'));
         const back = new URL('/callback', origin);
-        back.searchParams.set('code', 'screenshot-code');
+        if (bank === 'deny') back.searchParams.set('error', 'access_denied');
+        else back.searchParams.set('code', 'screenshot-code');
         back.searchParams.set('state', url.searchParams.get('state') ?? '');
         res.writeHead(302, { Location: back.href }).end();
         return;

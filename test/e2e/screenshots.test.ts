@@ -1,8 +1,10 @@
 /**
- * Visual regression of `<flinks-connect>`: each state the customer sees (idle button, bank picker, exchange
- * failure with its retry, connected), in English and French, light and dark, compared pixel by pixel
- * (pixelmatch) with the PNG baselines in test/e2e/__screenshots__/. Also the sandbox's bank pages (bank-*.png):
- * the sign-in page after a wrong password and the consent page, on a phone.
+ * Visual regression of `<flinks-connect>`: every state the customer sees (idle button; the picker dialog with
+ * logos and monograms, loading, empty and failed; connecting, connected, refused, error), compared pixel by
+ * pixel (pixelmatch) with the PNG baselines in test/e2e/__screenshots__/, named <state>-<lang>-<scheme>-<device>.
+ * Every state in every look: en/fr × light/dark × desktop/phone (72 shots).
+ * Also the sandbox's bank pages (bank-*.png): the sign-in page after a wrong password and the consent page,
+ * on a phone.
  *
  * Run after a build:  npm run build:widget && node --import tsx --test test/e2e/screenshots.test.ts
  * A mismatch writes <name>.actual.png and <name>.diff.png under test-results/screenshots/ and names them.
@@ -18,7 +20,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { _authorizeUrl, RECIPIENT } from '../node/sandbox/_sandbox.ts';
 import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 import { _launchChromium } from './_browser.ts';
@@ -33,33 +35,61 @@ import {
 } from './_screenshot.ts';
 
 type Scheme = 'light' | 'dark';
+type Device = 'desktop' | 'phone';
 
-const VIEWPORT = { width: 560, height: 640 };
+const VIEWPORTS: Record<Device, { width: number; height: number }> = {
+  desktop: { width: 1280, height: 800 },
+  phone: { width: 390, height: 844 },
+};
 
-describe('<flinks-connect> looks as in its baselines (en/fr, light/dark)', () => {
+/** Every state in every look: en/fr × light/dark × desktop/phone. */
+const LOOKS: [_Lang, Scheme, Device][] = (['en', 'fr'] as const).flatMap((lang) =>
+  (['light', 'dark'] as const).flatMap((scheme) =>
+    (['desktop', 'phone'] as const).map((device): [_Lang, Scheme, Device] => [lang, scheme, device]),
+  ),
+);
+
+const SCENES: [_Scene, string][] = [
+  ['idle', 'the connect button'],
+  ['picker', 'the bank picker dialog with a logo, monograms and accented names'],
+  ['picker-loading', 'the picker while the banks load'],
+  ['picker-empty', 'the picker with no banks to show'],
+  ['picker-error', 'the picker when the list failed, with its retry'],
+  ['connecting', 'the bank being connected, its window open, with Cancel'],
+  ['connected', 'the bank connected, with "Connect another bank"'],
+  ['refused', 'the refusal at the bank'],
+  ['error', 'an exchange failure with its one "Try again" button'],
+];
+
+describe('<flinks-connect> looks as in its baselines (every state; en/fr, light/dark, desktop/phone)', () => {
   let server: _PageServer;
   let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
 
+  // One context and one page for every shot: a navigation per state, not a browser context.
   before(async () => {
     server = await _startPageServer();
     browser = await _launchChromium();
+    context = await browser.newContext({ deviceScaleFactor: 1, locale: 'en-CA', reducedMotion: 'reduce' });
+    page = await context.newPage();
   });
   after(async () => {
     await browser?.close();
     await server?.close();
   });
 
-  async function _open(scene: _Scene, lang: _Lang, scheme: Scheme): Promise<Page> {
-    const context = await browser.newContext({ viewport: VIEWPORT, deviceScaleFactor: 1, locale: 'en-CA' });
-    const page = await context.newPage();
+  async function _open(scene: _Scene, lang: _Lang, scheme: Scheme, device: Device): Promise<void> {
+    // A bank window an earlier scene left open.
+    for (const other of context.pages()) if (other !== page) await other.close();
+    await page.setViewportSize(VIEWPORTS[device]);
     await page.emulateMedia({ colorScheme: scheme, reducedMotion: 'reduce' });
     await page.goto(server.pageUrl(scene, lang));
     await page.locator('flinks-connect[state="idle"]').waitFor();
-    return page;
   }
 
   /** Waits until nothing is left to change: fonts, Lit's render, images; then the pointer and focus away. */
-  async function _settle(page: Page, keepFocus: boolean): Promise<void> {
+  async function _settle(keepFocus: boolean): Promise<void> {
     await page.mouse.move(0, 0);
     await page.evaluate(async (keep) => {
       await document.fonts.ready;
@@ -74,74 +104,78 @@ describe('<flinks-connect> looks as in its baselines (en/fr, light/dark)', () =>
     }, keepFocus);
   }
 
-  /** Brings the element into the scene's state the way a customer does, with real clicks. */
-  async function _reach(page: Page, scene: _Scene): Promise<void> {
+  /**
+   * Brings the element into the scene's state the way a customer does, with real clicks; takes the shot: the
+   * whole viewport while the picker (a modal dialog over the page) is open, else the element alone.
+   */
+  async function _reachAndShoot(scene: _Scene): Promise<Buffer> {
     const host = page.locator('flinks-connect');
-    if (scene === 'idle') return _settle(page, false);
-    if (scene === 'picker') {
-      await host.locator('[part~="button"]').click();
-      // Loaded: the count under the list is showing.
-      await host.locator('[part~="picker"] .count').waitFor();
-      assert.equal(await host.locator('[part~="item"]').count(), 4, 'the picker lists the four banks');
-      // Its search field has focus, as a customer sees it: its focus ring is part of the look.
-      return _settle(page, true);
+    const shot = { animations: 'disabled', caret: 'hide', scale: 'css' } as const;
+    if (scene === 'idle') {
+      await _settle(false);
+      return host.screenshot(shot);
     }
-    // The bank's window opens, comes straight back with a code, and the exchange endpoint answers.
-    const [popup] = await Promise.all([page.waitForEvent('popup'), host.locator('[part~="button"]').click()]);
-    await page.locator(`flinks-connect[state="${scene}"]`).waitFor({ timeout: 20_000 });
-    // The element closes the bank's window once it took the response; it may be gone already.
-    if (!popup.isClosed()) await popup.waitForEvent('close', { timeout: 20_000 });
-    if (scene === 'error') await host.locator('[part~="retry"]').waitFor();
-    return _settle(page, false);
+    await host.locator('[part~="button"]').click();
+    const dialog = host.locator('[part~="dialog"]');
+    if (scene.startsWith('picker')) {
+      const shown = {
+        picker: '[part~="item"]',
+        'picker-loading': '[role="status"] .spinner',
+        'picker-empty': '.count',
+        'picker-error': '[role="alert"]',
+      }[scene as string] as string;
+      await dialog.locator(shown).first().waitFor();
+      if (scene === 'picker')
+        assert.equal(await host.locator('[part~="item"]').count(), 4, 'four banks listed');
+      // Its search field has focus, as a customer sees it: its focus ring is part of the look.
+      await _settle(true);
+      return page.screenshot(shot);
+    }
+    // The flow states: Desjardins chosen in the picker, its window opened by the element.
+    const bank = host.locator('[part~="item"]', { hasText: 'Desjardins' });
+    const [popup] = await Promise.all([page.waitForEvent('popup'), bank.click()]);
+    const state = { connecting: 'authorizing', refused: 'idle' }[scene as string] ?? scene;
+    await page.locator(`flinks-connect[state="${state}"]`).waitFor({ timeout: 20_000 });
+    if (scene !== 'connecting') {
+      // The element closes the bank's window once it took the response; it may be gone already.
+      if (!popup.isClosed()) await popup.waitForEvent('close', { timeout: 20_000 });
+      if (scene === 'refused') await host.locator('[part~="status"]', { hasText: /Desjardins/ }).waitFor();
+      if (scene === 'error') await host.locator('[part~="retry"]').waitFor();
+    }
+    await _settle(false);
+    return host.screenshot(shot);
   }
 
-  async function _shoot(page: Page): Promise<Buffer> {
-    return page.locator('flinks-connect').screenshot({ animations: 'disabled', caret: 'hide', scale: 'css' });
-  }
-
-  const scenes: [_Scene, string][] = [
-    ['idle', 'shows the connect button'],
-    ['picker', 'shows the bank picker with accented names and a logo'],
-    ['error', 'shows an exchange failure with its retry button'],
-    ['connected', 'shows the connected status'],
-  ];
-  // Each scene in its own browser context, two at a time: a small CI machine has two cores.
-  describe('each state, in each language and colour scheme', { concurrency: 2 }, () => {
-    for (const [scene, what] of scenes) {
-      for (const lang of ['en', 'fr'] as const) {
-        for (const scheme of ['light', 'dark'] as const) {
-          const name = `${scene}-${lang}-${scheme}`;
-          it(`${what} (${lang}, ${scheme}) as in ${name}.png`, async () => {
-            const page = await _open(scene, lang, scheme);
-            try {
-              await _reach(page, scene);
-              _matchBaseline(name, await _shoot(page));
-            } finally {
-              await page.context().close();
-            }
-          });
-        }
+  describe('each state, in each look', () => {
+    for (const [lang, scheme, device] of LOOKS) {
+      for (const [scene, what] of SCENES) {
+        const name = `${scene}-${lang}-${scheme}-${device}`;
+        it(`shows ${what} (${lang}, ${scheme}, ${device}) as in ${name}.png`, async () => {
+          await _open(scene, lang, scheme, device);
+          _matchBaseline(name, await _reachAndShoot(scene));
+        });
       }
     }
   });
 
   // After the scenes: under UPDATE_SCREENSHOTS=1 they have just written the baselines these read.
   describe('the comparison itself', () => {
-    /** The idle button (en, light) with one custom property changed, compared with its baseline. */
+    const BASELINE = 'idle-en-light-desktop.png';
+
+    /** The idle button (en, light, desktop) with one custom property changed, compared with its baseline. */
     async function _idleWith(property: string, value: string): Promise<ReturnType<typeof _compare>> {
-      const page = await _open('idle', 'en', 'light');
-      try {
-        await page
-          .locator('flinks-connect')
-          .evaluate(
-            (el: HTMLElement, [name, to]) => el.style.setProperty(name as string, to as string),
-            [property, value],
-          );
-        await _settle(page, false);
-        return _compare(await _shoot(page), readFileSync(join(BASELINE_DIR, 'idle-en-light.png')));
-      } finally {
-        await page.context().close();
-      }
+      await _open('idle', 'en', 'light', 'desktop');
+      await page
+        .locator('flinks-connect')
+        .evaluate(
+          (el: HTMLElement, [name, to]) => el.style.setProperty(name as string, to as string),
+          [property, value],
+        );
+      await _settle(false);
+      const shot = await page
+        .locator('flinks-connect')
+        .screenshot({ animations: 'disabled', caret: 'hide', scale: 'css' });
+      return _compare(shot, readFileSync(join(BASELINE_DIR, BASELINE)));
     }
 
     it('fails when the corners of the button change (square instead of round)', async () => {
@@ -162,7 +196,7 @@ describe('<flinks-connect> looks as in its baselines (en/fr, light/dark)', () =>
     });
 
     it('fails on a missing baseline instead of passing', async () => {
-      const png = readFileSync(join(BASELINE_DIR, 'idle-en-light.png'));
+      const png = readFileSync(join(BASELINE_DIR, BASELINE));
       assert.throws(
         () => _matchBaseline('no-such-baseline', png, false),
         /No baseline .*a missing baseline is a failure/,
