@@ -149,6 +149,16 @@ describe('<flinks-connect> shows hostile provider data as text', () => {
     const el = await _mount(
       _config(key, { 'provider-id': '', 'providers-url': `/__providers/hostile?key=${key}` }),
     );
+    // Every logo ever rendered, kept even if it is gone by the time the test looks (a logo that fails to load
+    // is replaced by its monogram).
+    const rendered: (string | null)[] = [];
+    new MutationObserver((records) => {
+      for (const record of records)
+        for (const node of record.addedNodes)
+          if (node instanceof Element)
+            for (const img of [node, ...node.querySelectorAll('img')].filter((n) => n.localName === 'img'))
+              rendered.push(img.getAttribute('src'));
+    }).observe(el.shadowRoot as ShadowRoot, { childList: true, subtree: true });
     _click(el);
     for (let i = 0; i < 100 && !el.shadowRoot?.querySelector('[part~="item"]'); i++) await _wait(20);
     const items = [...(el.shadowRoot?.querySelectorAll('[part~="item"]') ?? [])];
@@ -159,6 +169,7 @@ describe('<flinks-connect> shows hostile provider data as text', () => {
     ]);
     const logos = [...(el.shadowRoot?.querySelectorAll('img') ?? [])].map((img) => img.getAttribute('src'));
     expect(logos).to.deep.equal(['/__logo.svg']);
+    expect(rendered, 'no javascript: or data: logo was ever put in the page').to.deep.equal(['/__logo.svg']);
     await _wait(100);
     expect((window as Window & { pwned?: number }).pwned).to.equal(undefined);
     expect(await _axeViolations(el)).to.deep.equal([]);

@@ -1,5 +1,6 @@
 import { expect } from '@esm-bundle/chai';
 import { createStorageFlowStore } from '../../core/src/index.ts';
+import { CALLBACK_CHANNEL } from '../../widget/index.ts';
 import {
   _axeViolations,
   _bankAnswers,
@@ -195,6 +196,28 @@ describe('<flinks-connect>', () => {
     expect(el.state).to.equal('authorizing');
     expect(await _log(key)).to.deep.equal([]);
     // The flow is still pending and usable: the listener was live, the forged message just did not count.
+    const success = _next(el, 'flinks-success');
+    _bankAnswers({ code: 'real', state });
+    await success;
+  });
+
+  it('ignores a callback whose URL is of another origin, even with its state, on the same-origin channel', async () => {
+    // Any page of this origin (another tab, an iframe) may post on the BroadcastChannel: a response that was not
+    // sent to this origin's redirect-uri is not the bank's answer to this element, whatever state it carries.
+    const key = _key();
+    const el = await _mount(_config(key, { 'exchange-url': `/__exchange/ok?key=${key}` }));
+    const events = _record(el);
+    const { state } = await _startPopupFlow(el);
+    const channel = new BroadcastChannel(CALLBACK_CHANNEL);
+    channel.postMessage({
+      type: 'flinks-connect:callback',
+      url: `https://evil.example/callback?code=forged&state=${state}`,
+    });
+    channel.close();
+    await _wait(200);
+    expect(events.map((e) => e.name)).to.deep.equal(['flinks-open', 'flinks-authorize']);
+    expect(el.state).to.equal('authorizing');
+    expect(await _log(key)).to.deep.equal([]);
     const success = _next(el, 'flinks-success');
     _bankAnswers({ code: 'real', state });
     await success;
