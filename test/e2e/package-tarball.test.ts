@@ -367,8 +367,10 @@ describe('the widget from the installed package, in Chromium', () => {
       page.waitForEvent('popup'),
       page.locator('flinks-connect button').click(),
     ]);
+    // Listening before the click that ends the bank's part: its window may close before a later listener exists.
+    const closed = bank.waitForEvent('close', { timeout: 20_000 });
     await _signInAndDecide(bank, 'Allow');
-    await bank.waitForEvent('close', { timeout: 10_000 });
+    await closed;
     const result = page.locator('#result');
     await result.filter({ hasText: /flinks-/ }).waitFor({ timeout: 15_000 });
     assert.equal(await result.textContent(), 'flinks-success {"connected":true,"scope":"ACCOUNT_BASIC"}');
