@@ -41,8 +41,10 @@ describe('connecting a bank on the demo partner site (popup mode)', () => {
       page.waitForEvent('popup'),
       page.getByRole('button', { name: /connect/i }).click(),
     ]);
+    // Listening before the click that ends the bank's part: its window may close before a later listener exists.
+    const closed = bank.waitForEvent('close', { timeout: 20_000 });
     await _signInAndDecide(bank, 'Allow');
-    await bank.waitForEvent('close', { timeout: 10_000 });
+    await closed;
 
     await page.getByText(/Connected: \d+ accounts? shared/).waitFor({ timeout: 15_000 });
     const rows = page.locator('#accounts tbody tr');
@@ -85,8 +87,10 @@ describe('connecting a bank on the demo partner site (popup mode)', () => {
       page.waitForEvent('popup'),
       page.getByRole('button', { name: /connect/i }).click(),
     ]);
+    // Listening before the click that ends the bank's part: its window may close before a later listener exists.
+    const closed = bank.waitForEvent('close', { timeout: 20_000 });
     await _signInAndDecide(bank, 'Deny');
-    await bank.waitForEvent('close', { timeout: 10_000 });
+    await closed;
 
     await page.getByText(/Not connected \(access_denied\)/).waitFor({ timeout: 10_000 });
     const log = (await page.locator('#log').textContent()) ?? '';
@@ -154,8 +158,9 @@ describe('the demo partner site on a 320 px phone, in English and French', () =>
     const consented = (await bank.locator('fieldset label').allTextContents()).map((label) =>
       label.replace(/\s*\([^)]*\)$/, ''),
     );
+    const closed = bank.waitForEvent('close', { timeout: 20_000 });
     await bank.getByRole('button', { name: user.allow }).click();
-    await bank.waitForEvent('close', { timeout: 10_000 });
+    await closed;
     await page.locator('#accounts tbody tr').first().waitFor({ timeout: 15_000 });
     return { context, page, consented, problems };
   }

@@ -2,7 +2,8 @@
  * The package as a partner gets it: `npm pack` in a clean copy of the repository (prepack builds what ships),
  * the tarball installed into fresh projects under the system's temp directory that cannot see this repository,
  * then every export imported, every bin run, and the widget loaded from that node_modules in Chromium against
- * the sandbox from the same node_modules.
+ * the sandbox from the same node_modules: in a plain page, in the README's guide, and in the React and Vue
+ * examples (test/examples/) built with vite in the partner project.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -16,10 +17,11 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, posix } from 'node:path';
+import { dirname, extname, join, posix } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -180,7 +182,8 @@ describe('a partner project with the tarball installed', () => {
       const sandbox = await startSandbox({ port: 0 });
       const providers = await fetch(sandbox.url + '/').then((r) => r.ok);
       await sandbox.close();
-      // React is an optional peer this machine has no copy of: the wrapper must resolve all but react.
+      // React is an optional peer not installed yet (the React example below adds it): the wrapper must
+      // resolve all but react.
       const react = await import('flinks-connect/react').then(() => 'imported', (e) => e.message);
       console.log(JSON.stringify({
         element: typeof element.FlinksConnect,
@@ -364,8 +367,10 @@ describe('the widget from the installed package, in Chromium', () => {
       page.waitForEvent('popup'),
       page.locator('flinks-connect button').click(),
     ]);
+    // Listening before the click that ends the bank's part: its window may close before a later listener exists.
+    const closed = bank.waitForEvent('close', { timeout: 20_000 });
     await _signInAndDecide(bank, 'Allow');
-    await bank.waitForEvent('close', { timeout: 10_000 });
+    await closed;
     const result = page.locator('#result');
     await result.filter({ hasText: /flinks-/ }).waitFor({ timeout: 15_000 });
     assert.equal(await result.textContent(), 'flinks-success {"connected":true,"scope":"ACCOUNT_BASIC"}');
@@ -470,5 +475,125 @@ describe("the README's partner guide, followed as written in the partner project
     assert.equal(response.status(), 200);
     assert.match(JSON.stringify(await response.json()), /^\{"connection":"[^"]+"\}$/);
     assert.deepEqual(violations, []);
+  });
+
+  describe('in React and in Vue: the examples (test/examples/), built with vite in the partner project', () => {
+    const types: Record<string, string> = {
+      '.html': 'text/html',
+      '.js': 'text/javascript',
+      '.css': 'text/css',
+    };
+    let server: { createExchangeHandler: typeof import('../../core/server/index.ts').createExchangeHandler };
+    let serverNode: { toNodeHandler: typeof import('../../core/server/node/index.ts').toNodeHandler };
+
+    before(async () => {
+      // What a partner adds for the framework: this repository's versions, which the npm cache holds and whose
+      // Vue compiler (from the repository's @vitejs/plugin-vue) matches the runtime. npm also checks them against
+      // the package's peer range for React.
+      const version = (name: string) =>
+        JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version;
+      await sh(
+        'npm',
+        ['install', '--prefer-offline', '--no-audit', '--no-fund'].concat(
+          ['react', 'react-dom', 'vue'].map((name) => `${name}@${version(name)}`),
+        ),
+        app,
+      );
+      server = await import(pathToFileURL(installed(app, pkg.exports['./server'].default)).href);
+      serverNode = await import(pathToFileURL(installed(app, pkg.exports['./server/node'].default)).href);
+    });
+
+    for (const [example, framework] of [
+      ['react', 'React'],
+      ['vue', 'Vue'],
+    ] as const) {
+      it(`${framework}: builds test/examples/${example} against the installed package and connects through npx flinks-sandbox`, async () => {
+        const partner = createServer();
+        await new Promise<void>((resolve) => partner.listen(0, '127.0.0.1', resolve));
+        try {
+          const origin = `http://localhost:${(partner.address() as AddressInfo).port}`;
+          const sandbox = `http://127.0.0.1:${sandboxPort}`;
+          // Step 1's recipient (ACTIVE at bank 1000), with this app's callback as its redirect URI (step 2).
+          const recipient = JSON.parse(readFileSync(join(app, 'recipient.json'), 'utf8'));
+          await sh(
+            'npx',
+            [
+              'flinks-outbound',
+              'recipients',
+              'set-redirects',
+              recipient.client_id,
+              `${origin}/callback.html`,
+            ],
+            app,
+            {
+              ...cleanEnv(),
+              FLINKS_BASE_URL: sandbox,
+              FLINKS_CLIENT_ID: 'partner-sandbox',
+              FLINKS_CLIENT_SECRET: 'partner-sandbox-secret',
+            },
+          );
+
+          // The sources in the partner project, so that `flinks-connect`, `flinks-connect/react`, react and vue
+          // resolve from its node_modules as in a partner's app; the config stays here, where vite's plugins are.
+          const source = join(app, example);
+          const outDir = join(source, 'dist');
+          cpSync(join(root, 'test/examples', example), source, {
+            recursive: true,
+            filter: (file) => !file.endsWith('vite.config.js'),
+          });
+          const { build } = await import('vite');
+          await build({
+            root: source,
+            configFile: join(root, 'test/examples', example, 'vite.config.js'),
+            logLevel: 'warn',
+            build: { outDir, emptyOutDir: true },
+            define: {
+              'import.meta.env.VITE_FLINKS_CLIENT_ID': JSON.stringify(recipient.client_id),
+              'import.meta.env.VITE_FLINKS_AUTHORIZE_URL': JSON.stringify(`${sandbox}/api/v1/authorize`),
+              'import.meta.env.VITE_FLINKS_ISSUER': JSON.stringify(sandbox),
+            },
+          });
+
+          const exchange = serverNode.toNodeHandler(
+            server.createExchangeHandler({
+              tokenUrl: `${sandbox}/api/v1/token`,
+              clientId: recipient.client_id,
+              clientSecret: recipient.client_secret,
+              redirectUris: [`${origin}/callback.html`],
+              onTokens: () => ({ connected: example }),
+            }),
+          );
+          partner.on('request', async (req, res) => {
+            const path = new URL(req.url ?? '/', origin).pathname;
+            if (path === '/api/flinks/exchange') return void exchange(req, res);
+            const file = path.includes('..')
+              ? undefined
+              : await readFile(join(outDir, path === '/' ? 'index.html' : path)).catch(() => undefined);
+            if (!file) return void res.writeHead(404).end();
+            res.writeHead(200, {
+              'content-type': types[extname(path) || '.html'] ?? 'application/octet-stream',
+            });
+            res.end(file);
+          });
+
+          browser ??= await _launchChromium();
+          const page = await browser.newPage();
+          await page.goto(`${origin}/`);
+          const [bank] = await Promise.all([
+            page.waitForEvent('popup'),
+            page.locator('flinks-connect button').first().click(),
+          ]);
+          await _signInAndDecide(bank, 'Allow');
+          // The page's own status line, not the element's (which also has role=status, in its shadow root).
+          const status = page.locator('main > p[role="status"]');
+          await status.filter({ hasText: /Connected:|Failed:/ }).waitFor({ timeout: 15_000 });
+          assert.equal(await status.textContent(), `Connected: {"connected":"${example}"}`);
+          await page.close();
+        } finally {
+          partner.closeAllConnections();
+          await new Promise((resolve) => partner.close(resolve));
+        }
+      });
+    }
   });
 });
