@@ -198,7 +198,7 @@ export class FlinksConnect extends LitElement {
   declare scope: string | undefined;
   /** `provider-id`: skip the picker and go straight to this bank. */
   declare providerId: string | undefined;
-  /** `providers-url`: JSON `[{provider_id, name, logo_url?}]` for the picker. */
+  /** `providers-url`: JSON `[{provider_id, name, logo_url?}]`, or `{providers: [...], popular: [ids]}`, for the picker. */
   declare providersUrl: string | undefined;
   /** `exchange-url`: where the code is POSTed. Without it, `flinks-consent` hands the code to the page. */
   declare exchangeUrl: string | undefined;

@@ -1,12 +1,20 @@
 /**
  * The template types generated for each framework from custom-elements.json. React's are type-checked in
- * react.test.ts; Preact, Solid, Vue and Svelte are not installed here, so these check what each file declares.
+ * react.test.ts and Vue's below, against vue itself; Preact, Solid and Svelte are not installed here, so for
+ * them these check what each file declares.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { promisify } from 'node:util';
 
 const root = new URL('../../../', import.meta.url);
+const rootPath = root.pathname;
+const run = promisify(execFile);
 const manifest = JSON.parse(readFileSync(new URL('custom-elements.json', root), 'utf8'));
 const element = manifest.modules
   .flatMap((m: { declarations?: unknown[] }) => m.declarations ?? [])
@@ -35,4 +43,52 @@ describe('the framework template types (dist/types/frameworks/)', () => {
       }
     });
   }
+});
+
+describe('the Vue types, checked by tsc against vue itself', () => {
+  it('types <flinks-connect> in GlobalComponents: its attributes and listeners pass, a misspelt attribute fails', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flinks-vue-types-'));
+    try {
+      await writeFile(
+        join(dir, 'app.ts'),
+        `import type { GlobalComponents } from 'vue';
+import type {} from '${join(rootPath, 'dist/types/frameworks/vue.d.ts')}';
+type Props = InstanceType<GlobalComponents['flinks-connect']>['$props'];
+export const ok: Props = {
+  'client-id': 'dc-1',
+  'provider-id': '1000',
+  'hide-when-connected': true,
+  onFlinksSuccess: (event) => event.detail.session_id.toUpperCase(),
+};
+// @ts-expect-error not an attribute of <flinks-connect>
+export const misspelt: Props = { 'client-idd': 'dc-1' };
+// @ts-expect-error a flinks-exit listener gets the exit's detail, which has no code
+export const wrong: Props = { onFlinksExit: (event) => event.detail.code };
+`,
+      );
+      await writeFile(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            noEmit: true,
+            module: 'preserve',
+            moduleResolution: 'bundler',
+            target: 'es2022',
+            lib: ['es2023', 'dom'],
+            types: [],
+            paths: { vue: [join(rootPath, 'node_modules/vue')] },
+          },
+          files: ['app.ts'],
+        }),
+      );
+      const diagnostics = await run(join(rootPath, 'node_modules/.bin/tsc'), ['-p', dir]).then(
+        () => '',
+        (error: { stdout: string }) => error.stdout,
+      );
+      assert.equal(diagnostics, '');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
