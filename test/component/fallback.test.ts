@@ -63,19 +63,24 @@ describe('<flinks-connect> when the popup is blocked', () => {
       const el = await _frameElement(frame, () => true);
       await el.updateComplete;
       // How each engine refuses there: Firefox throws (InvalidAccessError), Chromium and WebKit return null.
-      // A wrapper in the frame's own script records which, and passes the answer (or the throw) on.
+      // A wrapper in the frame's own script records which, and passes the answer (or the throw) on. It records
+      // it on this page, not the frame's window: the fallback navigates the frame away at once, and a note
+      // left on the frame's window would go with it before the test could read it.
+      const top = window as Window & { refusals?: Record<string, string> };
+      top.refusals = {};
       const spy = el.ownerDocument.createElement('script');
       spy.textContent = `const open = window.open;
+        const note = (answer) => { parent.refusals[${JSON.stringify(key)}] = answer; };
         window.open = function (...args) {
-          try { const handle = open.apply(this, args); window.refusal = String(handle); return handle; }
-          catch (error) { window.refusal = error.name; throw error; }
+          try { const handle = open.apply(this, args); note(String(handle)); return handle; }
+          catch (error) { note(error.name); throw error; }
         };`;
       el.ownerDocument.body.append(spy);
       const codes: string[] = [];
       el.addEventListener('flinks-error', (e) => codes.push(e.detail.code));
       // A real click: with a user activation Firefox's popup blocker lets the call through to the sandbox.
       const button = el.shadowRoot?.querySelector<HTMLButtonElement>('[part~="button"]');
-      const refusal = () => (frame.contentWindow as (Window & { refusal?: string }) | null)?.refusal;
+      const refusal = () => top.refusals?.[key];
       // Painted first: Firefox drops a click on a frame it has not painted yet.
       await new Promise((resolve) =>
         frame.contentWindow?.requestAnimationFrame(() => setTimeout(resolve, 100)),
