@@ -181,46 +181,47 @@ describe('<flinks-connect>', () => {
     expect(await _log(key)).to.deep.equal([]);
   });
 
-  it('ignores a callback message from another origin', async () => {
+  /**
+   * Starts a popup flow, lets `forge` send something that must not count (given the attempt's state), waits
+   * `settle` ms, and checks that nothing happened; then the bank's real answer still connects: the listeners
+   * were live, the forgery just did not count.
+   */
+  async function _ignoredThenConnects(forge: (state: string) => void, settle: number) {
     const key = _key();
     const el = await _mount(_config(key, { 'exchange-url': `/__exchange/ok?key=${key}` }));
     const events = _record(el);
     const { state } = await _startPopupFlow(el);
-    const data = {
-      type: 'flinks-connect:callback',
-      url: `${location.origin}/callback?code=forged&state=${state}`,
-    };
-    window.dispatchEvent(new MessageEvent('message', { data, origin: 'https://evil.example' }));
-    await _wait(100);
+    forge(state);
+    await _wait(settle);
     expect(events.map((e) => e.name)).to.deep.equal(['flinks-open', 'flinks-authorize']);
     expect(el.state).to.equal('authorizing');
     expect(await _log(key)).to.deep.equal([]);
-    // The flow is still pending and usable: the listener was live, the forged message just did not count.
     const success = _next(el, 'flinks-success');
     _bankAnswers({ code: 'real', state });
     await success;
+  }
+
+  it('ignores a callback message from another origin', async () => {
+    await _ignoredThenConnects((state) => {
+      const data = {
+        type: 'flinks-connect:callback',
+        url: `${location.origin}/callback?code=forged&state=${state}`,
+      };
+      window.dispatchEvent(new MessageEvent('message', { data, origin: 'https://evil.example' }));
+    }, 100);
   });
 
   it('ignores a callback whose URL is of another origin, even with its state, on the same-origin channel', async () => {
     // Any page of this origin (another tab, an iframe) may post on the BroadcastChannel: a response that was not
     // sent to this origin's redirect-uri is not the bank's answer to this element, whatever state it carries.
-    const key = _key();
-    const el = await _mount(_config(key, { 'exchange-url': `/__exchange/ok?key=${key}` }));
-    const events = _record(el);
-    const { state } = await _startPopupFlow(el);
-    const channel = new BroadcastChannel(CALLBACK_CHANNEL);
-    channel.postMessage({
-      type: 'flinks-connect:callback',
-      url: `https://evil.example/callback?code=forged&state=${state}`,
-    });
-    channel.close();
-    await _wait(200);
-    expect(events.map((e) => e.name)).to.deep.equal(['flinks-open', 'flinks-authorize']);
-    expect(el.state).to.equal('authorizing');
-    expect(await _log(key)).to.deep.equal([]);
-    const success = _next(el, 'flinks-success');
-    _bankAnswers({ code: 'real', state });
-    await success;
+    await _ignoredThenConnects((state) => {
+      const channel = new BroadcastChannel(CALLBACK_CHANNEL);
+      channel.postMessage({
+        type: 'flinks-connect:callback',
+        url: `https://evil.example/callback?code=forged&state=${state}`,
+      });
+      channel.close();
+    }, 200);
   });
 
   it('ignores a message from a real cross-origin frame', async () => {
