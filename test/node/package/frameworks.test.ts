@@ -4,17 +4,15 @@
  * them these check what each file declares.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { _typecheck } from './_tsc.ts';
 
 const root = new URL('../../../', import.meta.url);
 const rootPath = root.pathname;
-const run = promisify(execFile);
 const manifest = JSON.parse(readFileSync(new URL('custom-elements.json', root), 'utf8'));
 const element = manifest.modules
   .flatMap((m: { declarations?: unknown[] }) => m.declarations ?? [])
@@ -66,26 +64,9 @@ export const misspelt: Props = { 'client-idd': 'dc-1' };
 export const wrong: Props = { onFlinksExit: (event) => event.detail.code };
 `,
       );
-      await writeFile(
-        join(dir, 'tsconfig.json'),
-        JSON.stringify({
-          compilerOptions: {
-            strict: true,
-            noEmit: true,
-            module: 'preserve',
-            moduleResolution: 'bundler',
-            target: 'es2022',
-            lib: ['es2023', 'dom'],
-            types: [],
-            paths: { vue: [join(rootPath, 'node_modules/vue')] },
-          },
-          files: ['app.ts'],
-        }),
-      );
-      const diagnostics = await run(join(rootPath, 'node_modules/.bin/tsc'), ['-p', dir]).then(
-        () => '',
-        (error: { stdout: string }) => error.stdout,
-      );
+      const diagnostics = await _typecheck(dir, ['app.ts'], {
+        paths: { vue: [join(rootPath, 'node_modules/vue')] },
+      });
       assert.equal(diagnostics, '');
     } finally {
       await rm(dir, { recursive: true, force: true });

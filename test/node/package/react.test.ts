@@ -4,16 +4,14 @@
  * types are).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
+import { _typecheck } from './_tsc.ts';
 
 const root = new URL('../../..', import.meta.url).pathname;
 const pkg = JSON.parse(await readFile(join(root, 'package.json'), 'utf8'));
-const run = promisify(execFile);
 let dir: string;
 
 before(async () => {
@@ -26,35 +24,16 @@ after(async () => {
 /** tsc's diagnostics for `source` as App.tsx (plus `include`), with `flinks-connect/*` mapped to the built types. */
 async function typecheck(source: string, include: string[] = []): Promise<string> {
   await writeFile(join(dir, 'App.tsx'), source);
-  await writeFile(
-    join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        noEmit: true,
-        jsx: 'react-jsx',
-        module: 'preserve',
-        moduleResolution: 'bundler',
-        target: 'es2022',
-        lib: ['es2023', 'dom'],
-        types: [],
-        typeRoots: [join(root, 'node_modules/@types')],
-        paths: {
-          react: [join(root, 'node_modules/@types/react/index.d.ts')],
-          'react/jsx-runtime': [join(root, 'node_modules/@types/react/jsx-runtime.d.ts')],
-          'flinks-connect/react': [join(root, pkg.exports['./react'].types)],
-          'flinks-connect': [join(root, pkg.exports['.'].types)],
-        },
-      },
-      files: ['App.tsx', ...include.map((file) => join(root, file))],
-    }),
-  );
-  try {
-    await run(join(root, 'node_modules/.bin/tsc'), ['-p', dir]);
-    return '';
-  } catch (error) {
-    return (error as { stdout: string }).stdout;
-  }
+  return _typecheck(dir, ['App.tsx', ...include.map((file) => join(root, file))], {
+    jsx: 'react-jsx',
+    typeRoots: [join(root, 'node_modules/@types')],
+    paths: {
+      react: [join(root, 'node_modules/@types/react/index.d.ts')],
+      'react/jsx-runtime': [join(root, 'node_modules/@types/react/jsx-runtime.d.ts')],
+      'flinks-connect/react': [join(root, pkg.exports['./react'].types)],
+      'flinks-connect': [join(root, pkg.exports['.'].types)],
+    },
+  });
 }
 
 describe('flinks-connect/react', () => {
