@@ -4,10 +4,7 @@
  */
 import { Server } from 'node:http';
 import { type CdpPage, CdpPipe } from '../_cdp-pipe.ts';
-import { DEMO_CLIENT } from '../demo/client.ts';
-import { getFreePort } from '../ports.ts';
-import { startSandbox } from '../sandbox/index.ts';
-import { LIBRARY, now, redirectUri, startHarness, VARIANTS, type Variant } from './harness.ts';
+import { LIBRARY, now, startBenchSite, VARIANTS, type Variant } from './harness.ts';
 
 export const METRICS = {
   ready: 'ready: navigation → clickable',
@@ -186,10 +183,6 @@ export async function runBrowserBench(
   },
 ): Promise<BrowserBench> {
   const log = options.log ?? (() => {});
-  const port = await getFreePort();
-  const sandbox = await startSandbox({
-    clients: [{ ...DEMO_CLIENT, redirect_uris: VARIANTS.map((variant) => redirectUri(port, variant)) }],
-  });
   const marks: { authorizeAt?: number } = {};
   // The moment /authorize reaches the sandbox, noted before any of its handling (same process, same clock).
   const emit = Server.prototype.emit;
@@ -200,16 +193,7 @@ export async function runBrowserBench(
     }
     return (emit as (...args: unknown[]) => boolean).call(this, event, request, ...rest);
   } as typeof emit;
-  const harness = await startHarness({
-    port,
-    client_id: DEMO_CLIENT.client_id,
-    client_secret: DEMO_CLIENT.client_secret,
-    authorizeUrl: sandbox.authorizeUrl,
-    tokenUrl: sandbox.tokenUrl,
-    issuer: sandbox.issuer,
-    delayMs: options.delayMs,
-    ...(options.widgetBundle ? { widgetBundle: options.widgetBundle } : {}),
-  });
+  const { sandbox, harness } = await startBenchSite(options);
   const browser = await CdpPipe.launch({ profilePrefix: 'flinks-bench-' });
   const runs: Record<Variant, Run[]> = { flinks: [], oidc: [], floor: [] };
   const failures: string[] = [];

@@ -9,6 +9,9 @@ import type { AddressInfo } from 'node:net';
 import { build } from 'esbuild';
 import { createExchangeHandler } from '../../core/server/index.ts';
 import { toNodeHandler } from '../../core/server/node/index.ts';
+import { DEMO_CLIENT } from '../demo/client.ts';
+import { getFreePort } from '../ports.ts';
+import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 
 export const VARIANTS = ['flinks', 'oidc', 'floor'] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -192,4 +195,32 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The bench's whole site on loopback: a sandbox that knows the demo client with every contender's callback, and
+ * the harness beside it on a free port, measuring `widgetBundle` (default dist/) with `delayMs` injected.
+ */
+export async function startBenchSite(options: {
+  delayMs: number;
+  widgetBundle?: string;
+}): Promise<{ sandbox: Sandbox; harness: Harness }> {
+  const port = await getFreePort();
+  const sandbox = await startSandbox({
+    clients: [{ ...DEMO_CLIENT, redirect_uris: VARIANTS.map((variant) => redirectUri(port, variant)) }],
+  });
+  const harness = await startHarness({
+    port,
+    client_id: DEMO_CLIENT.client_id,
+    client_secret: DEMO_CLIENT.client_secret,
+    authorizeUrl: sandbox.authorizeUrl,
+    tokenUrl: sandbox.tokenUrl,
+    issuer: sandbox.issuer,
+    delayMs: options.delayMs,
+    ...(options.widgetBundle ? { widgetBundle: options.widgetBundle } : {}),
+  }).catch(async (error: unknown) => {
+    await sandbox.close();
+    throw error;
+  });
+  return { sandbox, harness };
 }

@@ -9,10 +9,7 @@
  */
 
 import { CdpPipe } from '../_cdp-pipe.ts';
-import { DEMO_CLIENT } from '../demo/client.ts';
-import { getFreePort } from '../ports.ts';
-import { startSandbox } from '../sandbox/index.ts';
-import { LIBRARY, redirectUri, startHarness, VARIANTS, type Variant } from './harness.ts';
+import { LIBRARY, startBenchSite, VARIANTS, type Variant } from './harness.ts';
 import { stat } from './report.ts';
 
 interface TraceEvent {
@@ -215,19 +212,9 @@ async function profileLoad(browser: CdpPipe, url: string): Promise<Map<string, n
 
 const cpu = process.argv.includes('--cpu');
 const runs = Number(process.argv.find((arg) => /^\d+$/.test(arg)) ?? 8);
-const port = await getFreePort();
-const sandbox = await startSandbox({
-  clients: [{ ...DEMO_CLIENT, redirect_uris: VARIANTS.map((variant) => redirectUri(port, variant)) }],
-});
-const harness = await startHarness({
-  port,
-  client_id: DEMO_CLIENT.client_id,
-  client_secret: DEMO_CLIENT.client_secret,
-  authorizeUrl: sandbox.authorizeUrl,
-  tokenUrl: sandbox.tokenUrl,
-  issuer: sandbox.issuer,
+const { sandbox, harness } = await startBenchSite({
   delayMs: Number(process.env.BENCH_INJECT_DELAY_MS ?? 0),
-  ...(process.env.BENCH_WIDGET_BUNDLE ? { widgetBundle: process.env.BENCH_WIDGET_BUNDLE } : {}),
+  widgetBundle: process.env.BENCH_WIDGET_BUNDLE,
 });
 const browser = await CdpPipe.launch({ profilePrefix: 'flinks-bench-trace-' });
 const splits: Record<Variant, Split[]> = { flinks: [], oidc: [], floor: [] };
