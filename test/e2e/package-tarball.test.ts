@@ -69,6 +69,9 @@ let packed: string[];
 let app: string;
 let widgetOnly: string;
 const installed = (project: string, file = '') => join(project, 'node_modules', 'flinks-connect', file);
+/** An export of the package installed in `project`, by subpath ('./server'), typed as its source here. */
+const importInstalled = <T>(project: string, subpath: string): Promise<T> =>
+  import(pathToFileURL(installed(project, pkg.exports[subpath].default)).href);
 
 before(async () => {
   work = mkdtempSync(join(tmpdir(), 'flinks-tarball-'));
@@ -286,18 +289,15 @@ describe('the widget from the installed package, in Chromium', () => {
   };
 
   before(async () => {
-    type SandboxModule = typeof import('../sandbox/package.ts');
-    type ServerModule = typeof import('../../core/server/index.ts');
-    const { startSandbox } = (await import(
-      pathToFileURL(installed(app, pkg.exports['./sandbox'].default)).href
-    )) as SandboxModule;
-    type ServerNodeModule = typeof import('../../core/server/node/index.ts');
-    const { createExchangeHandler } = (await import(
-      pathToFileURL(installed(app, pkg.exports['./server'].default)).href
-    )) as ServerModule;
-    const { toNodeHandler } = (await import(
-      pathToFileURL(installed(app, pkg.exports['./server/node'].default)).href
-    )) as ServerNodeModule;
+    const { startSandbox } = await importInstalled<typeof import('../sandbox/package.ts')>(app, './sandbox');
+    const { createExchangeHandler } = await importInstalled<typeof import('../../core/server/index.ts')>(
+      app,
+      './server',
+    );
+    const { toNodeHandler } = await importInstalled<typeof import('../../core/server/node/index.ts')>(
+      app,
+      './server/node',
+    );
     const bundle = readFileSync(installed(app, 'dist/widget/flinks-connect.js'));
     const integrity = readFileSync(installed(app, 'dist/widget/flinks-connect.js.sri'), 'utf8').trim();
 
@@ -499,8 +499,8 @@ describe("the README's partner guide, followed as written in the partner project
         ),
         app,
       );
-      server = await import(pathToFileURL(installed(app, pkg.exports['./server'].default)).href);
-      serverNode = await import(pathToFileURL(installed(app, pkg.exports['./server/node'].default)).href);
+      server = await importInstalled(app, './server');
+      serverNode = await importInstalled(app, './server/node');
     });
 
     for (const [example, framework] of [
