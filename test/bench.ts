@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { runBrowserBench } from './bench/browser.ts';
-import type { Variant } from './bench/harness.ts';
+import { STARTERS, type Starter, VARIANTS, type Variant } from './bench/harness.ts';
 import { runNodeBench, sizesOf } from './bench/node.ts';
 import {
   browserTable,
@@ -22,6 +22,8 @@ import {
   phaseStats,
   phaseTable,
   readmeSection,
+  startupSummary,
+  startupTable,
   statsOf,
   verdicts,
 } from './bench/report.ts';
@@ -29,6 +31,7 @@ import { runServerBench } from './bench/server.ts';
 
 const env = process.env;
 const runs = Number(env.BENCH_RUNS ?? 16);
+const starts = Number(env.BENCH_STARTS ?? 40);
 const flows = Number(env.BENCH_FLOWS ?? 500);
 const seconds = Number(env.BENCH_LOAD_SECONDS ?? 4);
 const delayMs = Number(env.BENCH_INJECT_DELAY_MS ?? 0);
@@ -48,7 +51,7 @@ const machine = {
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   machine,
-  settings: { runs, flows, load_seconds: seconds, inject_delay_ms: delayMs },
+  settings: { runs, starts, flows, load_seconds: seconds, inject_delay_ms: delayMs },
 };
 
 const node = !only || only === 'node' ? await runNodeBench(log) : undefined;
@@ -56,39 +59,53 @@ results.node = node;
 
 if (!only || only === 'browser') {
   log(
-    `\nIn the browser: ${runs} runs each, interleaved, each in a fresh context${delayMs ? ` — INJECTED DELAY ${delayMs} ms in the widget's page` : ''}`,
+    `\nIn the browser: ${runs} whole flows each, then ${starts} start-ups each, interleaved, each in a fresh context${delayMs ? ` — INJECTED DELAY ${delayMs} ms in the widget's page` : ''}`,
   );
   const widgetBundle = env.BENCH_WIDGET_BUNDLE;
   if (widgetBundle) log(`  widget bundle: ${widgetBundle}`);
-  const browser = await runBrowserBench({ n: runs, delayMs, ...(widgetBundle ? { widgetBundle } : {}) });
-  const stats = statsOf(browser.runs);
-  const sizes = Object.fromEntries(
-    (Object.keys(browser.scripts) as Variant[]).map((v) => [v, sizesOf(browser.scripts[v])]),
-  ) as Record<Variant, ReturnType<typeof sizesOf>>;
+  const browser = await runBrowserBench({
+    n: runs,
+    starts,
+    delayMs,
+    ...(widgetBundle ? { widgetBundle } : {}),
+  });
+  const stats = statsOf(browser.runs, browser.startup);
+  const startup = startupSummary(browser.startup);
+  const sizes = Object.fromEntries(STARTERS.map((v) => [v, sizesOf(browser.scripts[v])])) as Record<
+    Starter,
+    ReturnType<typeof sizesOf>
+  >;
   log(`${browser.chromium}, raw DevTools pipe (no popup hold); sandbox and pages on loopback`);
-  for (const v of Object.keys(NAMES) as Variant[]) {
+  for (const v of STARTERS) {
+    const flows = (VARIANTS as readonly string[]).includes(v)
+      ? `${browser.runs[v as Variant].length} flows, `
+      : '';
     log(
-      `  ${NAMES[v].padEnd(30)} script ${sizes[v].gzip.toLocaleString('en').padStart(7)} B gzip ${sizes[v].brotli.toLocaleString('en').padStart(7)} B brotli, ${browser.runs[v].length} runs`,
+      `  ${NAMES[v].padEnd(30)} script ${sizes[v].gzip.toLocaleString('en').padStart(7)} B gzip ${sizes[v].brotli.toLocaleString('en').padStart(7)} B brotli, ${flows}${browser.startup[v].length} start-ups`,
     );
   }
   for (const line of browserTable(stats)) log(line);
-  const phases = phaseStats(browser.runs);
+  log(`\n  Start-up beside a Lit element with one button (the widget's Lit): how much of it is Lit's own`);
+  for (const line of startupTable(startup)) log(line);
+  const phases = phaseStats(browser.startup);
   for (const line of phaseTable(phases)) log(line);
   if (browser.failures.length) {
     log(`  ${browser.failures.length} run(s) failed:`);
     for (const failure of browser.failures.slice(0, 5)) log(`    ${failure.slice(0, 200)}`);
   }
-  const judged = verdicts(stats, browser.runs);
+  const judged = verdicts(stats, browser.runs, browser.startup);
   log('\nBudgets (issue 15)');
   for (const v of judged) log(`  ${v.ok ? 'ok  ' : 'OVER'} ${v.name.padEnd(62)} ${v.value}`);
   results.browser = {
     chromium: browser.chromium,
     sizes,
     stats,
+    startup,
     phases,
     verdicts: judged,
     failures: browser.failures,
     runs: browser.runs,
+    startups: browser.startup,
   };
 
   log(`  (${elapsed()})`);

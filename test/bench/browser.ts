@@ -4,7 +4,7 @@
  */
 import { Server } from 'node:http';
 import { type CdpPage, CdpPipe } from '../_cdp-pipe.ts';
-import { LIBRARY, now, startBenchSite, VARIANTS, type Variant } from './harness.ts';
+import { LIBRARY, now, STARTERS, type Starter, startBenchSite, VARIANTS, type Variant } from './harness.ts';
 
 export const METRICS = {
   ready: 'ready: navigation → clickable',
@@ -21,6 +21,11 @@ export type Metric = keyof typeof METRICS;
 /** One run's figures (ms), and the round it was in: runs of one round are neighbours in time. */
 export type Run = Record<Metric, number> & { round: number; phases: Partial<Record<Phase, number>> };
 
+/** The metrics of start-up alone: every flow run has them, and so has each start-up-only page load. */
+export const STARTUP_METRICS = ['ready', 'scriptReady', 'ownReady', 'longStart', 'longStartAny'] as const;
+export type StartupMetric = (typeof STARTUP_METRICS)[number];
+export type StartupRun = Pick<Run, StartupMetric | 'round' | 'phases'>;
+
 /** Where script end → clickable goes (ms), from the probe's marks; the widget's page has all four. */
 export const PHASES = {
   wait: 'script end → modules run (parse end, queue, compile)',
@@ -33,8 +38,13 @@ export type Phase = keyof typeof PHASES;
 export interface BrowserBench {
   chromium: string;
   runs: Record<Variant, Run[]>;
+  /**
+   * Start-up figures per contender: those of every flow run, then those of the start-up-only loads (more of
+   * them, cheaper: start-up is the noisiest figure), and the Lit reference's, which only starts up.
+   */
+  startup: Record<Starter, StartupRun[]>;
   failures: string[];
-  scripts: Record<Variant, Buffer>;
+  scripts: Record<Starter, Buffer>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -93,6 +103,59 @@ function phasesOf(results: Results, scriptEnd: number, clickable: number): Run['
   };
 }
 
+const longest = (tasks: { duration: number }[]) => Math.max(0, ...tasks.map((t) => t.duration));
+
+/** The start-up figures of one load, from the probe's results (page clock). */
+function startupOf(results: Results, starter: Starter): Omit<StartupRun, 'round'> {
+  const { clickable, scriptEnd } = results;
+  if (clickable === undefined || scriptEnd === undefined) {
+    throw new Error(`${starter}: a start-up mark is missing ${JSON.stringify(results)}`);
+  }
+  const lib = LIBRARY[starter];
+  const startup = results.longtasks.filter((t) => t.start < clickable + 1);
+  // A start-up long task is the contender's when its library's code ran in it (Long Animation Frames name the
+  // script of each ≥ 5 ms slice). The others are the page's: committing the navigation, creating the JS
+  // context, parsing; every page pays them, whichever library it loads.
+  const ours = startup.filter((t) =>
+    results.scripts.some((s) => s.path === lib && s.start >= t.start - 1 && s.start < t.start + t.duration),
+  );
+  return {
+    ready: clickable,
+    scriptReady: clickable - scriptEnd,
+    // From the moment the library's module runs (evaluate, define, first render): without the wait for the
+    // end of parsing and the task queue that script end → clickable also holds, the noisiest part, which also
+    // holds the module's compile (V8 compiles a module when it arrives, not when it runs).
+    ownReady: clickable - Math.max(results.modulesAt ?? scriptEnd, scriptEnd),
+    longStart: longest(ours),
+    longStartAny: longest(startup),
+    phases: phasesOf(results, scriptEnd, clickable),
+  };
+}
+
+/** Loads one contender's page in a fresh context until its button is clickable: start-up alone. */
+async function startOnce(
+  browser: CdpPipe,
+  origin: string,
+  starter: Starter,
+): Promise<Omit<StartupRun, 'round'>> {
+  const { browserContextId } = await browser.send<{ browserContextId: string }>(
+    'Target.createBrowserContext',
+  );
+  try {
+    const { targetId } = await browser.send<{ targetId: string }>('Target.createTarget', {
+      url: `${origin}/${starter}`,
+      browserContextId,
+    });
+    const page = await browser.attach(targetId);
+    await until(page, 'window.__bench && window.__bench.ready.then(() => true)');
+    // Long tasks and Long Animation Frames are reported after their frame: let them arrive.
+    await sleep(100);
+    return startupOf(await page.evaluate<Results>('window.__bench.results()'), starter);
+  } finally {
+    await browser.send('Target.disposeBrowserContext', { browserContextId }).catch(() => {});
+  }
+}
+
 async function runOnce(
   browser: CdpPipe,
   origin: string,
@@ -100,7 +163,6 @@ async function runOnce(
   marks: { authorizeAt?: number },
   callbacks: Map<Variant, number>,
 ): Promise<Omit<Run, 'round'>> {
-  const lib = LIBRARY[variant];
   const { browserContextId } = await browser.send<{ browserContextId: string }>(
     'Target.createBrowserContext',
   );
@@ -130,11 +192,9 @@ async function runOnce(
     await page.evaluate('window.__bench.done.then(() => true)', 30_000);
     const results = await page.evaluate<Results>('window.__bench.results()');
     if (results.error) throw new Error(`${variant}: ${results.error}`);
-    const { clickable, scriptEnd, clickAt, endAt } = results;
+    const { clickAt, endAt } = results;
     const callbackAt = callbacks.get(variant);
     if (
-      clickable === undefined ||
-      scriptEnd === undefined ||
       clickAt === undefined ||
       endAt === undefined ||
       marks.authorizeAt === undefined ||
@@ -145,43 +205,31 @@ async function runOnce(
     // Page-relative times of the click and of /authorize's arrival split the long tasks into phases.
     const click = clickAt - results.timeOrigin;
     const authorize = marks.authorizeAt - results.timeOrigin;
-    const startup = results.longtasks.filter((t) => t.start < clickable + 1);
-    // A start-up long task is the contender's when its library's code ran in it (Long Animation Frames name the
-    // script of each ≥ 5 ms slice). The others are the page's: committing the navigation, creating the JS
-    // context, parsing; every page pays them, whichever library it loads.
-    const ours = startup.filter((t) =>
-      results.scripts.some((s) => s.path === lib && s.start >= t.start - 1 && s.start < t.start + t.duration),
-    );
     const clickPhase = results.longtasks.filter((t) => t.start >= click - 1 && t.start <= authorize);
     const callbackPhase = results.longtasks.filter((t) => t.start > authorize);
-    const longest = (tasks: { duration: number }[]) => Math.max(0, ...tasks.map((t) => t.duration));
     return {
-      ready: clickable,
-      scriptReady: clickable - scriptEnd,
-      // From the moment the library's module runs (evaluate, define, first render): without the wait for the
-      // end of parsing and the task queue that script end → clickable also holds, the noisiest part, which also
-      // holds the module's compile (V8 compiles a module when it arrives, not when it runs).
-      ownReady: clickable - Math.max(results.modulesAt ?? scriptEnd, scriptEnd),
+      ...startupOf(results, variant),
       authorize: marks.authorizeAt - clickAt,
       success: endAt - callbackAt,
-      longStart: longest(ours),
-      longStartAny: longest(startup),
       longClick: longest(clickPhase),
       longCallback: longest(callbackPhase),
-      phases: phasesOf(results, scriptEnd, clickable),
     };
   } finally {
     await browser.send('Target.disposeBrowserContext', { browserContextId }).catch(() => {});
   }
 }
 
-/** Runs the three contenders `n` times each (after one warm-up round), interleaved in a rotating order. */
-export async function runBrowserBench(
-  options: { n: number; delayMs: number; widgetBundle?: string; log?: (line: string) => void } = {
-    n: 15,
-    delayMs: 0,
-  },
-): Promise<BrowserBench> {
+/**
+ * Runs the three contenders' whole flow `n` times each (after one warm-up round), then their start-up alone, and
+ * the Lit reference's, `starts` more times each; every set interleaved in a rotating order.
+ */
+export async function runBrowserBench(options: {
+  n: number;
+  starts: number;
+  delayMs: number;
+  widgetBundle?: string;
+  log?: (line: string) => void;
+}): Promise<BrowserBench> {
   const log = options.log ?? (() => {});
   const marks: { authorizeAt?: number } = {};
   // The moment /authorize reaches the sandbox, noted before any of its handling (same process, same clock).
@@ -196,7 +244,10 @@ export async function runBrowserBench(
   const { sandbox, harness } = await startBenchSite(options);
   const browser = await CdpPipe.launch({ profilePrefix: 'flinks-bench-' });
   const runs: Record<Variant, Run[]> = { flinks: [], oidc: [], floor: [] };
+  const startup: Record<Starter, StartupRun[]> = { flinks: [], oidc: [], floor: [], lit: [] };
   const failures: string[] = [];
+  const fail = (who: string, error: unknown) =>
+    failures.push(`${who}: ${error instanceof Error ? error.message : String(error)}`);
   try {
     for (let round = -1; round < options.n; round++) {
       const order = VARIANTS.map((_, i) => VARIANTS[(i + Math.max(round, 0)) % VARIANTS.length] as Variant);
@@ -205,10 +256,24 @@ export async function runBrowserBench(
           const run = await runOnce(browser, harness.origin, variant, marks, harness.callbacks);
           if (round >= 0) runs[variant].push({ ...run, round });
         } catch (error) {
-          failures.push(`${variant}: ${error instanceof Error ? error.message : String(error)}`);
+          fail(variant, error);
         }
       }
       if (round >= 0) log(`  browser round ${round + 1}/${options.n}`);
+    }
+    for (const variant of VARIANTS) startup[variant].push(...runs[variant]);
+    // Rounds numbered on from the flow rounds': a paired ratio pairs loads of one round only.
+    for (let k = -1; k < options.starts; k++) {
+      const order = STARTERS.map((_, i) => STARTERS[(i + Math.max(k, 0)) % STARTERS.length] as Starter);
+      for (const starter of order) {
+        try {
+          const run = await startOnce(browser, harness.origin, starter);
+          if (k >= 0) startup[starter].push({ ...run, round: options.n + k });
+        } catch (error) {
+          fail(`${starter} (start-up)`, error);
+        }
+      }
+      if (k >= 0 && (k + 1) % 10 === 0) log(`  start-up round ${k + 1}/${options.starts}`);
     }
   } finally {
     Server.prototype.emit = emit;
@@ -216,5 +281,5 @@ export async function runBrowserBench(
     await harness.close();
     await sandbox.close();
   }
-  return { chromium: browser.version, runs, failures, scripts: harness.scripts };
+  return { chromium: browser.version, runs, startup, failures, scripts: harness.scripts };
 }

@@ -15,12 +15,16 @@ import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 
 export const VARIANTS = ['flinks', 'oidc', 'floor'] as const;
 export type Variant = (typeof VARIANTS)[number];
+/** The contenders of the start-up measurement: the three above and `lit`, a Lit element with one button. */
+export const STARTERS = [...VARIANTS, 'lit'] as const;
+export type Starter = (typeof STARTERS)[number];
 
 /** The script whose download end counts as "script end" for each contender. */
-export const LIBRARY: Record<Variant, string> = {
+export const LIBRARY: Record<Starter, string> = {
   flinks: '/flinks-connect.js',
   oidc: '/oidc.js',
   floor: '/floor.js',
+  lit: '/lit.js',
 };
 
 export interface HarnessOptions {
@@ -41,14 +45,20 @@ export interface Harness {
   /** Epoch ms of the last callback request per contender. */
   callbacks: Map<Variant, number>;
   /** Bytes of each contender's script (what a partner ships), for the size table. */
-  scripts: Record<Variant, Buffer>;
+  scripts: Record<Starter, Buffer>;
   close(): Promise<void>;
 }
 
 const root = new URL('../..', import.meta.url).pathname;
 export const now = (): number => performance.timeOrigin + performance.now();
 
-async function bundle(entry: string, format: 'esm' | 'iife'): Promise<Buffer> {
+// The widget's Lit: its server-safe build, with the widget's two-name stand-in for the DOM shim.
+const WIDGET_LIT = {
+  conditions: ['node', 'module', 'production'],
+  alias: { '@lit-labs/ssr-dom-shim': `${root}widget/server-dom.ts` },
+};
+
+async function bundle(entry: string, format: 'esm' | 'iife', options: object = {}): Promise<Buffer> {
   const result = await build({
     entryPoints: [new URL(`pages/${entry}`, import.meta.url).pathname],
     bundle: true,
@@ -57,6 +67,7 @@ async function bundle(entry: string, format: 'esm' | 'iife'): Promise<Buffer> {
     target: 'es2022',
     write: false,
     legalComments: 'none',
+    ...options,
   });
   return Buffer.from((result.outputFiles[0] as { contents: Uint8Array }).contents);
 }
@@ -89,19 +100,16 @@ export function redirectUri(port: number, variant: Variant): string {
 /** Starts the harness on `options.port` (the sandbox must already know its redirect URIs). */
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const origin = `http://localhost:${options.port}`;
-  const [flinks, oidc, floor, probe] = await Promise.all([
+  const [flinks, oidc, floor, lit, probe] = await Promise.all([
     readFile(options.widgetBundle ?? `${root}dist/widget/flinks-connect.js`),
     bundle('oidc.ts', 'esm'),
     bundle('floor.ts', 'esm'),
+    bundle('lit.ts', 'esm', WIDGET_LIT),
     bundle('probe.ts', 'iife'),
   ]);
-  const scripts: Record<Variant, Buffer> = { flinks, oidc, floor };
-  const files: Record<string, Buffer> = {
-    '/flinks-connect.js': flinks,
-    '/oidc.js': oidc,
-    '/floor.js': floor,
-    '/probe.js': probe,
-  };
+  const scripts: Record<Starter, Buffer> = { flinks, oidc, floor, lit };
+  const files: Record<string, Buffer> = { '/probe.js': probe };
+  for (const starter of STARTERS) files[LIBRARY[starter]] = scripts[starter];
   const callbacks = new Map<Variant, number>();
 
   const exchange = toNodeHandler(
@@ -117,7 +125,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 
   // The inline module runs just before the library's (module scripts run in document order once parsed): the
   // time from the library's download end to it is waiting, not the library's work. Same on every page.
-  const probeTag = (variant: Variant, delay: number) =>
+  const probeTag = (variant: Starter, delay: number) =>
     `<script src="/probe.js" ${attributes({ 'data-variant': variant, 'data-lib': LIBRARY[variant], 'data-delay': String(delay) })}></script>
 <script type="module">window.__bench.modulesAt = performance.now();</script>`;
   const button = (variant: Variant, extra: Record<string, string>) =>
@@ -127,19 +135,23 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const floorButton = () =>
     button('floor', { 'data-authorize-url': options.authorizeUrl, 'data-issuer': options.issuer });
 
+  const element = `<flinks-connect ${attributes({
+    'client-id': options.client_id,
+    'authorize-url': options.authorizeUrl,
+    'redirect-uri': redirectUri(options.port, 'flinks'),
+    'provider-id': '1000',
+    'exchange-url': '/exchange',
+    issuer: options.issuer,
+  })}></flinks-connect>`;
+
   const pages: Record<string, () => string> = {
     '/flinks': () =>
       page(
         `${probeTag('flinks', options.delayMs)}\n<script type="module" src="/flinks-connect.js"></script>`,
-        `<flinks-connect ${attributes({
-          'client-id': options.client_id,
-          'authorize-url': options.authorizeUrl,
-          'redirect-uri': redirectUri(options.port, 'flinks'),
-          'provider-id': '1000',
-          'exchange-url': '/exchange',
-          issuer: options.issuer,
-        })}></flinks-connect>`,
+        element,
       ),
+    // The same element on the page, upgraded by a Lit element with one button instead of the widget.
+    '/lit': () => page(`${probeTag('lit', 0)}\n<script type="module" src="/lit.js"></script>`, element),
     '/oidc': () =>
       page(`${probeTag('oidc', 0)}\n<script type="module" src="/oidc.js"></script>`, oidcButton()),
     '/floor': () =>

@@ -1,12 +1,22 @@
 /** Medians, p95s, same-run ratios and the budget verdicts of issue 15; the README's table. */
-import { METRICS, type Metric, PHASES, type Phase, type Run } from './browser.ts';
-import type { Variant } from './harness.ts';
+import {
+  METRICS,
+  type Metric,
+  PHASES,
+  type Phase,
+  type Run,
+  STARTUP_METRICS,
+  type StartupMetric,
+  type StartupRun,
+} from './browser.ts';
+import { STARTERS, type Starter, VARIANTS, type Variant } from './harness.ts';
 import type { ServerBench } from './server.ts';
 
-export const NAMES: Record<Variant, string> = {
+export const NAMES: Record<Starter, string> = {
   flinks: 'flinks-connect',
   oidc: 'oidc-client-ts 3.5',
   floor: 'oauth4webapi popup (floor)',
+  lit: 'Lit element, one button',
 };
 
 export interface Stat {
@@ -27,12 +37,20 @@ export function stat(values: number[]): Stat {
 
 export type Stats = Record<Variant, Record<Metric, Stat>>;
 
-export function statsOf(runs: Record<Variant, Run[]>): Stats {
+const isStartup = (metric: string): metric is StartupMetric =>
+  (STARTUP_METRICS as readonly string[]).includes(metric);
+
+/** Per contender and metric; the start-up metrics over every load (flow runs and start-up-only loads). */
+export function statsOf(runs: Record<Variant, Run[]>, startup: Record<Starter, StartupRun[]>): Stats {
   const out = {} as Stats;
-  for (const variant of Object.keys(runs) as Variant[]) {
+  for (const variant of VARIANTS) {
     out[variant] = {} as Record<Metric, Stat>;
     for (const metric of Object.keys(METRICS) as Metric[]) {
-      out[variant][metric] = stat(runs[variant].map((run) => run[metric]));
+      out[variant][metric] = stat(
+        isStartup(metric)
+          ? startup[variant].map((run) => run[metric])
+          : runs[variant].map((run) => run[metric]),
+      );
     }
   }
   return out;
@@ -42,9 +60,13 @@ export function statsOf(runs: Record<Variant, Run[]>): Stats {
  * The median over rounds of a/b for one metric: each round's runs ran back to back, so the ratio of neighbours
  * is less exposed to the machine's load drifting over the minutes of the bench than a ratio of medians.
  */
-export function pairedRatio(runs: Record<Variant, Run[]>, a: Variant, b: Variant, metric: Metric): number {
-  const others = new Map(runs[b].map((run) => [run.round, run[metric]]));
-  const ratios = runs[a].flatMap((run) => {
+export function pairedRatio<M extends string>(
+  a: readonly ({ round: number } & Record<M, number>)[],
+  b: readonly ({ round: number } & Record<M, number>)[],
+  metric: M,
+): number {
+  const others = new Map(b.map((run) => [run.round, run[metric]]));
+  const ratios = a.flatMap((run) => {
     const other = others.get(run.round);
     return other ? [run[metric] / other] : [];
   });
@@ -58,10 +80,14 @@ export interface Verdict {
 }
 
 /** The budgets of issue 15, judged on same-run ratios of neighbouring runs (the machine is shared and noisy). */
-export function verdicts(stats: Stats, runs: Record<Variant, Run[]>): Verdict[] {
-  const ready = pairedRatio(runs, 'flinks', 'oidc', 'scriptReady');
-  const own = pairedRatio(runs, 'flinks', 'oidc', 'ownReady');
-  const click = pairedRatio(runs, 'flinks', 'floor', 'authorize');
+export function verdicts(
+  stats: Stats,
+  runs: Record<Variant, Run[]>,
+  startup: Record<Starter, StartupRun[]>,
+): Verdict[] {
+  const ready = pairedRatio(startup.flinks, startup.oidc, 'scriptReady');
+  const own = pairedRatio(startup.flinks, startup.oidc, 'ownReady');
+  const click = pairedRatio(runs.flinks, runs.floor, 'authorize');
   const longest = Math.max(stats.flinks.longStart.p95, stats.flinks.longClick.p95);
   return [
     {
@@ -83,28 +109,30 @@ export function verdicts(stats: Stats, runs: Record<Variant, Run[]>): Verdict[] 
 }
 
 /** Medians of where script end → clickable goes, per contender (a phase a contender has not is absent). */
-export function phaseStats(runs: Record<Variant, Run[]>): Record<Variant, Partial<Record<Phase, Stat>>> {
-  const out = {} as Record<Variant, Partial<Record<Phase, Stat>>>;
-  for (const variant of Object.keys(runs) as Variant[]) {
-    out[variant] = {};
+export function phaseStats(
+  startup: Record<Starter, StartupRun[]>,
+): Record<Starter, Partial<Record<Phase, Stat>>> {
+  const out = {} as Record<Starter, Partial<Record<Phase, Stat>>>;
+  for (const starter of STARTERS) {
+    out[starter] = {};
     for (const phase of Object.keys(PHASES) as Phase[]) {
-      const values = runs[variant].flatMap((run) => run.phases[phase] ?? []);
-      if (values.length) out[variant][phase] = stat(values);
+      const values = startup[starter].flatMap((run) => run.phases[phase] ?? []);
+      if (values.length) out[starter][phase] = stat(values);
     }
   }
   return out;
 }
 
 /** The console lines for `phaseStats`. */
-export function phaseTable(phases: Record<Variant, Partial<Record<Phase, Stat>>>): string[] {
-  const lines = ['  script end → clickable, split (median / p95 ms)'];
+export function phaseTable(phases: Record<Starter, Partial<Record<Phase, Stat>>>): string[] {
+  const lines = [
+    `  ${'script end → clickable, split (median / p95 ms)'.padEnd(54)}${STARTERS.map((v) => NAMES[v].slice(0, 22).padStart(24)).join('')}`,
+  ];
   for (const [phase, label] of Object.entries(PHASES) as [Phase, string][]) {
-    const cells = (Object.keys(NAMES) as Variant[])
-      .map((v) => {
-        const s = phases[v][phase];
-        return (s ? `${ms(s.median)} / ${ms(s.p95)}` : '—').padStart(24);
-      })
-      .join('');
+    const cells = STARTERS.map((v) => {
+      const s = phases[v][phase];
+      return (s ? `${ms(s.median)} / ${ms(s.p95)}` : '—').padStart(24);
+    }).join('');
     lines.push(`  ${label.padEnd(54).slice(0, 54)}${cells}`);
   }
   return lines;
@@ -115,14 +143,14 @@ const x = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` :
 
 /** The console table: median / p95 per contender, and the widget's ratios to each (medians). */
 export function browserTable(stats: Stats): string[] {
-  const head = `${''.padEnd(36)}${Object.values(NAMES)
-    .map((name) => name.slice(0, 22).padStart(24))
-    .join('')}${'÷ oidc'.padStart(9)}${'÷ floor'.padStart(9)}`;
+  const head = `${''.padEnd(36)}${VARIANTS.map((v) => NAMES[v].slice(0, 22).padStart(24)).join(
+    '',
+  )}${'÷ oidc'.padStart(9)}${'÷ floor'.padStart(9)}`;
   const lines = [head, `${''.padEnd(36)}${'median / p95 ms'.padStart(24).repeat(3)}${'median'.padStart(18)}`];
   for (const [metric, label] of Object.entries(METRICS) as [Metric, string][]) {
-    const cells = (Object.keys(NAMES) as Variant[])
-      .map((v) => `${ms(stats[v][metric].median)} / ${ms(stats[v][metric].p95)}`.padStart(24))
-      .join('');
+    const cells = VARIANTS.map((v) =>
+      `${ms(stats[v][metric].median)} / ${ms(stats[v][metric].p95)}`.padStart(24),
+    ).join('');
     const vsOidc = stats.flinks[metric].median / stats.oidc[metric].median;
     const vsFloor = stats.flinks[metric].median / stats.floor[metric].median;
     lines.push(`${label.padEnd(36)}${cells}${x(vsOidc).padStart(9)}${x(vsFloor).padStart(9)}`);
@@ -130,12 +158,64 @@ export function browserTable(stats: Stats): string[] {
   return lines;
 }
 
+/** The start-up figures beside the Lit reference: over every load, with the widget's paired ratios. */
+export interface StartupSummary {
+  stats: Record<Starter, Record<StartupMetric, Stat>>;
+  /** The widget ÷ oidc-client-ts and ÷ the Lit element, paired median ratios per metric. */
+  vsOidc: Record<StartupMetric, number>;
+  vsLit: Record<StartupMetric, number>;
+}
+
+export function startupSummary(startup: Record<Starter, StartupRun[]>): StartupSummary {
+  const stats = {} as StartupSummary['stats'];
+  for (const starter of STARTERS) {
+    stats[starter] = {} as Record<StartupMetric, Stat>;
+    for (const metric of STARTUP_METRICS)
+      stats[starter][metric] = stat(startup[starter].map((r) => r[metric]));
+  }
+  const ratios = (other: Starter) =>
+    Object.fromEntries(
+      STARTUP_METRICS.map((metric) => [metric, pairedRatio(startup.flinks, startup[other], metric)]),
+    ) as Record<StartupMetric, number>;
+  return { stats, vsOidc: ratios('oidc'), vsLit: ratios('lit') };
+}
+
+/** The ready rows, where the Lit reference says how much of the widget's start-up is Lit's own. */
+const STARTUP_ROWS = ['scriptReady', 'ownReady'] as const;
+
+export function startupTable(summary: StartupSummary): string[] {
+  const lines = [
+    `${''.padEnd(36)}${STARTERS.map((v) => NAMES[v].slice(0, 22).padStart(24)).join('')}${'÷ oidc'.padStart(9)}${'÷ Lit'.padStart(9)}`,
+    `${''.padEnd(36)}${'median / p95 ms'.padStart(24).repeat(STARTERS.length)}${'paired median'.padStart(18)}`,
+  ];
+  for (const metric of STARTUP_ROWS) {
+    const cells = STARTERS.map((v) =>
+      `${ms(summary.stats[v][metric].median)} / ${ms(summary.stats[v][metric].p95)}`.padStart(24),
+    ).join('');
+    lines.push(
+      `${METRICS[metric].padEnd(36)}${cells}${x(summary.vsOidc[metric]).padStart(9)}${x(summary.vsLit[metric]).padStart(9)}`,
+    );
+  }
+  return lines;
+}
+
+function startupMarkdown(summary: StartupSummary): string[] {
+  return [
+    `| start-up, every load | ${STARTERS.map((v) => NAMES[v]).join(' | ')} | ÷ oidc-client-ts | ÷ Lit element |`,
+    `|---|${STARTERS.map(() => '---:').join('|')}|---:|---:|`,
+    ...STARTUP_ROWS.map(
+      (metric) =>
+        `| ${METRICS[metric]}, median / p95 (ms) | ${STARTERS.map((v) => `${ms(summary.stats[v][metric].median)} / ${ms(summary.stats[v][metric].p95)}`).join(' | ')} | ${x(summary.vsOidc[metric])} | ${x(summary.vsLit[metric])} |`,
+    ),
+  ];
+}
+
 /** The README's table (markdown). */
 export function markdownTable(
   stats: Stats,
-  sizes: Record<Variant, { gzip: number; brotli: number }>,
+  sizes: Record<Starter, { gzip: number; brotli: number }>,
 ): string[] {
-  const variants = Object.keys(NAMES) as Variant[];
+  const variants = VARIANTS;
   const lines = [
     `| | ${variants.map((v) => NAMES[v]).join(' | ')} | ÷ oidc-client-ts | ÷ floor |`,
     `|---|${variants.map(() => '---:').join('|')}|---:|---:|`,
@@ -157,20 +237,23 @@ export function readmeSection(results: Record<string, unknown>): string {
     node: string;
     load_average_at_start: number[];
   };
-  const settings = results.settings as { runs: number; flows: number; load_seconds: number };
+  const settings = results.settings as { runs: number; starts: number; flows: number; load_seconds: number };
   const browser = results.browser as {
     chromium: string;
     stats: Stats;
-    sizes: Record<Variant, { gzip: number; brotli: number }>;
+    startup: StartupSummary;
+    sizes: Record<Starter, { gzip: number; brotli: number }>;
     verdicts: Verdict[];
   };
   const server = results.server as ServerBench | undefined;
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
   const lines = [
     '<!-- bench:start -->',
-    `Latest run: ${String(results.date).slice(0, 16).replace('T', ' ')} UTC, ${machine.cpu} (${machine.cores} cores, load ${machine.load_average_at_start[0]} at start, shared with other work), ${browser.chromium}, Node ${machine.node}; ${settings.runs} runs each, interleaved.`,
+    `Latest run: ${String(results.date).slice(0, 16).replace('T', ' ')} UTC, ${machine.cpu} (${machine.cores} cores, load ${machine.load_average_at_start[0]} at start, shared with other work), ${browser.chromium}, Node ${machine.node}; ${settings.runs} whole flows each, then ${settings.starts} more start-ups each, interleaved. The start-up rows count every load (${browser.startup.stats.flinks.scriptReady.n} for the widget).`,
     '',
     ...markdownTable(browser.stats, browser.sizes),
+    '',
+    ...startupMarkdown(browser.startup),
     '',
     browser.verdicts.map((v) => `${v.ok ? '✓' : '✗'} ${v.name}: ${v.value}`).join(' · '),
   ];

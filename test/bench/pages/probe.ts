@@ -147,7 +147,8 @@ addEventListener(
   { capture: true },
 );
 
-if (variant === 'flinks') {
+// The widget and the Lit reference: <flinks-connect> is clickable once defined and first rendered.
+if (variant === 'flinks' || variant === 'lit') {
   const define = customElements.define.bind(customElements);
   customElements.define = (name, element, options) => {
     if (name !== 'flinks-connect') return define(name, element, options);
