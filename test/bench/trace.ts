@@ -1,15 +1,16 @@
 /**
  * `node --import tsx test/bench/trace.ts [runs]`: where the start-up time goes, per contender. Loads each bench
- * page under a DevTools trace (raw pipe, fresh context each run, contenders interleaved) and splits the renderer
- * main thread's work from the library's download end to the button being clickable (`bench:clickable`) into
- * what the trace calls it (compile, module evaluation, microtasks, style, layout…), as self time; and lists the
- * start-up tasks over 50 ms with what they consist of. With `--cpu` instead: a sampled CPU profile of the
- * widget's page from navigation to clickable, self time per function of its bundle (BENCH_WIDGET_BUNDLE to
- * profile an unminified build, whose names mean something). A diagnostic, not part of `npm run bench`.
+ * page (the Lit element with one button among them) under a DevTools trace (raw pipe, fresh context each run,
+ * contenders interleaved) and splits the renderer main thread's work from the library's download end to the
+ * button being clickable (`bench:clickable`) into what the trace calls it (compile, module evaluation,
+ * microtasks, style, layout…), as self time; and lists the start-up tasks over 50 ms with what they consist of.
+ * With `--cpu` instead: a sampled CPU profile of the widget's page from navigation to clickable, self time per
+ * function of its bundle (BENCH_WIDGET_BUNDLE to profile an unminified build, whose names mean something). A
+ * diagnostic, not part of `npm run bench`.
  */
 
 import { CdpPipe } from '../_cdp-pipe.ts';
-import { LIBRARY, startBenchSite, VARIANTS, type Variant } from './harness.ts';
+import { LIBRARY, STARTERS, type Starter, startBenchSite } from './harness.ts';
 import { stat } from './report.ts';
 
 interface TraceEvent {
@@ -23,15 +24,15 @@ interface TraceEvent {
   args?: { data?: Record<string, unknown>; name?: string };
 }
 
+// Not `v8` nor `toplevel`: they add little here (compile and evaluation come from the two v8 categories below)
+// and made each load take about 45 s to trace on this machine (about 8 s without them).
 const CATEGORIES = [
   'devtools.timeline',
   'disabled-by-default-devtools.timeline',
-  'v8',
   'v8.execute',
   'disabled-by-default-v8.compile',
   'blink.user_timing',
   'loading',
-  'toplevel',
 ];
 
 async function traceLoad(browser: CdpPipe, url: string): Promise<TraceEvent[]> {
@@ -217,7 +218,7 @@ const { sandbox, harness } = await startBenchSite({
   widgetBundle: process.env.BENCH_WIDGET_BUNDLE,
 });
 const browser = await CdpPipe.launch({ profilePrefix: 'flinks-bench-trace-' });
-const splits: Record<Variant, Split[]> = { flinks: [], oidc: [], floor: [] };
+const splits: Record<Starter, Split[]> = { flinks: [], oidc: [], floor: [], lit: [] };
 const profiles: Map<string, number>[] = [];
 try {
   for (let round = -1; cpu && round < runs; round++) {
@@ -225,7 +226,7 @@ try {
     if (round >= 0) profiles.push(self);
   }
   for (let round = -1; !cpu && round < runs; round++) {
-    for (const variant of VARIANTS) {
+    for (const variant of STARTERS) {
       const events = await traceLoad(browser, `${harness.origin}/${variant}`);
       if (round >= 0) splits[variant].push(split(events, LIBRARY[variant]));
     }
@@ -248,7 +249,7 @@ if (cpu) {
     .sort((a, b) => b[1] - a[1]);
   for (const [name, ms] of rows.slice(0, 30)) console.log(`  ${f(ms)}  ${name}`);
 }
-for (const variant of cpu ? [] : VARIANTS) {
+for (const variant of cpu ? [] : STARTERS) {
   const all = splits[variant];
   console.log(
     `\n${variant}: library download end → clickable, median ${f(stat(all.map((s) => s.window)).median)} ms over ${all.length} runs; median self time by event:`,
