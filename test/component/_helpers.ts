@@ -167,6 +167,16 @@ export function _stubOpen(result: 'blocked' | 'window'): { popup: _FakePopup; ca
   return { popup, calls };
 }
 
+/** Clicks connect with a recording popup and returns the stub, the state the bank must send back, and the event. */
+export async function _startPopupFlow(el: FlinksConnect) {
+  await el.updateComplete;
+  const stub = _stubOpen('window');
+  const authorize = _next(el, 'flinks-authorize');
+  _click(el);
+  const { detail } = await authorize;
+  return { ...stub, state: new URL(detail.url).searchParams.get('state') ?? '', detail };
+}
+
 /** The bank sending the customer back: the popup's callback page posting to its opener (same origin). */
 export function _bankAnswers(params: Record<string, string>): void {
   const url = new URL('/callback', location.origin);

@@ -12,6 +12,7 @@ import {
   _mount,
   _next,
   _record,
+  _startPopupFlow,
   _stubOpen,
   _wait,
 } from './_helpers.ts';
@@ -42,10 +43,7 @@ describe('<flinks-connect> refuses an exchange-url that is not https (http only 
     const key = _key();
     const el = await _mount(_config(key, { 'exchange-url': `/__exchange/ok?key=${key}` }));
     const events = _record(el);
-    _stubOpen('window');
-    const authorize = _next(el, 'flinks-authorize');
-    _click(el);
-    const state = new URL((await authorize).detail.url).searchParams.get('state') ?? '';
+    const { state } = await _startPopupFlow(el);
     // A script swaps the endpoint while the customer is at the bank.
     el.setAttribute('exchange-url', 'data:application/json,{"connected":true}');
     const error = _next(el, 'flinks-error');

@@ -11,21 +11,11 @@ import {
   _mount,
   _next,
   _record,
+  _startPopupFlow,
   _statusText,
   _stubOpen,
   _wait,
 } from './_helpers.ts';
-
-/** Clicks connect with a recording popup and returns the state the bank must send back. */
-async function _startPopupFlow(el: HTMLElement & { updateComplete: Promise<boolean> }) {
-  await el.updateComplete;
-  const stub = _stubOpen('window');
-  const authorize = _next(el, 'flinks-authorize');
-  _click(el as never);
-  const { detail } = await authorize;
-  const state = new URL(detail.url).searchParams.get('state') ?? '';
-  return { ...stub, state, detail };
-}
 
 describe('<flinks-connect>', () => {
   it('has no accessibility violations when idle, in English and in French', async () => {

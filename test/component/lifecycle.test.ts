@@ -10,19 +10,11 @@ import {
   _mount,
   _next,
   _record,
+  _startPopupFlow,
   _statusText,
   _stubOpen,
   _wait,
 } from './_helpers.ts';
-
-async function _startPopupFlow(el: FlinksConnect) {
-  await el.updateComplete;
-  const stub = _stubOpen('window');
-  const authorize = _next(el, 'flinks-authorize');
-  _click(el);
-  const { detail } = await authorize;
-  return { ...stub, state: new URL(detail.url).searchParams.get('state') ?? '' };
-}
 
 /** Starts a flow that reaches the exchange endpoint `kind`, and resolves once the element is exchanging. */
 async function _toExchange(el: FlinksConnect) {

@@ -1,15 +1,6 @@
 import { expect } from '@esm-bundle/chai';
 import type { FlinksConnect } from '../../widget/index.ts';
-import { _bankAnswers, _click, _config, _key, _log, _mount, _next, _stubOpen, _wait } from './_helpers.ts';
-
-async function _startPopupFlow(el: FlinksConnect) {
-  await el.updateComplete;
-  _stubOpen('window');
-  const authorize = _next(el, 'flinks-authorize');
-  _click(el);
-  const { detail } = await authorize;
-  return new URL(detail.url).searchParams.get('state') ?? '';
-}
+import { _bankAnswers, _config, _key, _log, _mount, _next, _startPopupFlow, _wait } from './_helpers.ts';
 
 /** The same test server under its other loopback name: a cross-origin exchange endpoint. */
 function _otherOrigin(path: string): string {
@@ -51,7 +42,7 @@ describe('<flinks-connect> options and the remaining error codes', () => {
   it('emits INVALID_CALLBACK for a malformed authorization response, and exchanges nothing', async () => {
     const key = _key();
     const el = await _mount(_config(key, { 'exchange-url': `/__exchange/ok?key=${key}` }));
-    const state = await _startPopupFlow(el);
+    const { state } = await _startPopupFlow(el);
     const error = _next(el, 'flinks-error');
     // The same parameter twice: an authorization response must carry each once (RFC 6749 §3.1).
     const url = new URL('/callback', location.origin);
@@ -65,7 +56,7 @@ describe('<flinks-connect> options and the remaining error codes', () => {
   it('emits FLOW_EXPIRED when the bank answers after the pending flow’s time limit', async () => {
     const key = _key();
     const el = await _mount(_config(key, { 'exchange-url': `/__exchange/ok?key=${key}` }));
-    const state = await _startPopupFlow(el);
+    const { state } = await _startPopupFlow(el);
     // The customer left the bank's page open for 16 minutes.
     const stored = `flinks-connect:flow:${state}`;
     const flow = JSON.parse(sessionStorage.getItem(stored) ?? '{}');
@@ -87,7 +78,7 @@ describe('<flinks-connect> options and the remaining error codes', () => {
     const key = _key();
     const plain = await _mount(_config(key, { 'exchange-url': _otherOrigin(`/__exchange/cors?key=${key}`) }));
     const ok = _next(plain, 'flinks-success');
-    _bankAnswers({ code: 'c', state: await _startPopupFlow(plain) });
+    _bankAnswers({ code: 'c', state: (await _startPopupFlow(plain)).state });
     await ok;
     // include: the browser now requires the endpoint to allow credentials, so the same endpoint fails…
     const strict = await _mount(
@@ -97,7 +88,7 @@ describe('<flinks-connect> options and the remaining error codes', () => {
       }),
     );
     const failed = _next(strict, 'flinks-error');
-    _bankAnswers({ code: 'c', state: await _startPopupFlow(strict) });
+    _bankAnswers({ code: 'c', state: (await _startPopupFlow(strict)).state });
     expect((await failed).detail.code).to.equal('EXCHANGE_NETWORK_ERROR');
     // …and one that allows credentials succeeds.
     const allowed = await _mount(
@@ -107,7 +98,7 @@ describe('<flinks-connect> options and the remaining error codes', () => {
       }),
     );
     const success = _next(allowed, 'flinks-success');
-    _bankAnswers({ code: 'c', state: await _startPopupFlow(allowed) });
+    _bankAnswers({ code: 'c', state: (await _startPopupFlow(allowed)).state });
     await success;
     // The credentialed request to the endpoint that does not allow credentials stopped at its preflight.
     const posts = (await _log(key)).filter((r) => r.method === 'POST');

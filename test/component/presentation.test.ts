@@ -11,7 +11,7 @@ import {
   _mount,
   _next,
   _skipIn,
-  _stubOpen,
+  _startPopupFlow,
   _wait,
 } from './_helpers.ts';
 
@@ -27,10 +27,7 @@ function _button(el: FlinksConnect): HTMLButtonElement {
 async function _erroredElement() {
   const key = _key();
   const el = await _mount(_config(key, { 'exchange-url': `/__exchange/fail?key=${key}` }));
-  _stubOpen('window');
-  const authorize = _next(el, 'flinks-authorize');
-  _click(el);
-  const state = new URL((await authorize).detail.url).searchParams.get('state') ?? '';
+  const { state } = await _startPopupFlow(el);
   const error = _next(el, 'flinks-error');
   _bankAnswers({ code: 'c', state });
   await error;
@@ -104,10 +101,7 @@ describe('<flinks-connect> presentation: colour schemes, motion, focus, zoom and
     _skipIn(this, ['Firefox', 'WebKit'], NO_MEDIA);
     const key = _key();
     const el = await _mount(_config(key, { 'exchange-url': `/__exchange/slow?key=${key}` }));
-    _stubOpen('window');
-    const authorize = _next(el, 'flinks-authorize');
-    _click(el);
-    const state = new URL((await authorize).detail.url).searchParams.get('state') ?? '';
+    const { state } = await _startPopupFlow(el);
     const consent = _next(el, 'flinks-consent');
     _bankAnswers({ code: 'c', state });
     await consent;

@@ -1,7 +1,7 @@
 import { expect } from '@esm-bundle/chai';
 import { sendKeys } from '@web/test-runner-commands';
 import type { FlinksConnect } from '../../widget/index.ts';
-import { _click, _config, _key, _log, _mount, _next, _stubOpen, _wait } from './_helpers.ts';
+import { _config, _key, _log, _mount, _next, _startPopupFlow, _wait } from './_helpers.ts';
 
 const realOpen = window.open;
 
@@ -57,10 +57,7 @@ describe('the callback relay, with real popups', () => {
     // BroadcastChannel can, as when COOP has severed the handle.
     const key = _key();
     const el = await _mount(_config(key, { 'redirect-uri': `${location.origin}/__relay.html` }));
-    _stubOpen('window');
-    const authorize = _next(el, 'flinks-authorize');
-    _click(el);
-    const state = new URL((await authorize).detail.url).searchParams.get('state') ?? '';
+    const { state } = await _startPopupFlow(el);
     window.open = realOpen;
     const trigger = document.createElement('button');
     trigger.textContent = 'the bank redirects';

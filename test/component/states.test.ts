@@ -10,6 +10,7 @@ import {
   _mount,
   _next,
   _skipIn,
+  _startPopupFlow,
   _statusText,
   _stubOpen,
   _wait,
@@ -66,10 +67,7 @@ describe('<flinks-connect> states: connecting, connected, refused, error', () =>
     const el = await _mount(
       _config(key, { 'exchange-url': `/__exchange/ok?key=${key}`, 'hide-when-connected': '' }),
     );
-    _stubOpen('window');
-    const authorize = _next(el, 'flinks-authorize');
-    _click(el);
-    const state = new URL((await authorize).detail.url).searchParams.get('state') ?? '';
+    const { state } = await _startPopupFlow(el);
     const success = _next(el, 'flinks-success');
     _bankAnswers({ code: 'c', state });
     await success;
@@ -98,10 +96,7 @@ describe('<flinks-connect> states: connecting, connected, refused, error', () =>
   it('offers one action after an error: the main button becomes "Try again"', async () => {
     const key = _key();
     const el = await _mount(_config(key, { 'exchange-url': `/__exchange/fail?key=${key}` }));
-    _stubOpen('window');
-    const authorize = _next(el, 'flinks-authorize');
-    _click(el);
-    const state = new URL((await authorize).detail.url).searchParams.get('state') ?? '';
+    const { state } = await _startPopupFlow(el);
     const error = _next(el, 'flinks-error');
     _bankAnswers({ code: 'c', state });
     await error;
