@@ -163,6 +163,20 @@ export class CdpPipe {
     };
   }
 
+  /** Opens `url` in a fresh browser context (nothing shared with other runs), runs `use` on it, then disposes of it. */
+  async inFreshContext<T>(url: string, use: (page: CdpPage) => Promise<T>): Promise<T> {
+    const { browserContextId } = await this.send<{ browserContextId: string }>('Target.createBrowserContext');
+    try {
+      const { targetId } = await this.send<{ targetId: string }>('Target.createTarget', {
+        url,
+        browserContextId,
+      });
+      return await use(await this.attach(targetId));
+    } finally {
+      await this.send('Target.disposeBrowserContext', { browserContextId }).catch(() => {});
+    }
+  }
+
   async close(): Promise<void> {
     await this.send('Browser.close').catch(() => {});
     if (this.#child.exitCode === null) {

@@ -50,7 +50,12 @@ export interface BrowserBench {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls `expression` in `page` until it returns a truthy value; errors (a page navigating) count as not yet. */
-async function until<T>(page: CdpPage, expression: string, timeoutMs = 20_000, everyMs = 10): Promise<T> {
+export async function until<T>(
+  page: CdpPage,
+  expression: string,
+  timeoutMs = 20_000,
+  everyMs = 10,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await page.evaluate<T>(expression, timeoutMs).catch(() => undefined);
@@ -138,22 +143,12 @@ async function startOnce(
   origin: string,
   starter: Starter,
 ): Promise<Omit<StartupRun, 'round'>> {
-  const { browserContextId } = await browser.send<{ browserContextId: string }>(
-    'Target.createBrowserContext',
-  );
-  try {
-    const { targetId } = await browser.send<{ targetId: string }>('Target.createTarget', {
-      url: `${origin}/${starter}`,
-      browserContextId,
-    });
-    const page = await browser.attach(targetId);
+  return browser.inFreshContext(`${origin}/${starter}`, async (page) => {
     await until(page, 'window.__bench && window.__bench.ready.then(() => true)');
     // Long tasks and Long Animation Frames are reported after their frame: let them arrive.
     await sleep(100);
     return startupOf(await page.evaluate<Results>('window.__bench.results()'), starter);
-  } finally {
-    await browser.send('Target.disposeBrowserContext', { browserContextId }).catch(() => {});
-  }
+  });
 }
 
 async function runOnce(
@@ -163,17 +158,10 @@ async function runOnce(
   marks: { authorizeAt?: number },
   callbacks: Map<Variant, number>,
 ): Promise<Omit<Run, 'round'>> {
-  const { browserContextId } = await browser.send<{ browserContextId: string }>(
-    'Target.createBrowserContext',
-  );
-  try {
-    marks.authorizeAt = undefined;
-    callbacks.delete(variant);
-    const { targetId } = await browser.send<{ targetId: string }>('Target.createTarget', {
-      url: `${origin}/${variant}`,
-      browserContextId,
-    });
-    const page = await browser.attach(targetId);
+  marks.authorizeAt = undefined;
+  callbacks.delete(variant);
+  return browser.inFreshContext(`${origin}/${variant}`, async (page) => {
+    const { targetId } = page;
     await until(page, 'window.__bench && window.__bench.ready.then(() => true)');
     // Let the page settle (late long tasks, idle work) before the click.
     await sleep(150);
@@ -214,9 +202,7 @@ async function runOnce(
       longClick: longest(clickPhase),
       longCallback: longest(callbackPhase),
     };
-  } finally {
-    await browser.send('Target.disposeBrowserContext', { browserContextId }).catch(() => {});
-  }
+  });
 }
 
 /**

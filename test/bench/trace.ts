@@ -10,6 +10,7 @@
  */
 
 import { CdpPipe } from '../_cdp-pipe.ts';
+import { until } from './browser.ts';
 import { LIBRARY, STARTERS, type Starter, startBenchSite } from './harness.ts';
 import { stat } from './report.ts';
 
@@ -43,31 +44,20 @@ async function traceLoad(browser: CdpPipe, url: string): Promise<TraceEvent[]> {
   const complete = new Promise<void>((resolve) => {
     const off = browser.on('Tracing.tracingComplete', () => resolve(void off()));
   });
-  const { browserContextId } = await browser.send<{ browserContextId: string }>(
-    'Target.createBrowserContext',
-  );
+  await browser.send('Tracing.start', {
+    transferMode: 'ReportEvents',
+    traceConfig: { includedCategories: CATEGORIES, excludedCategories: ['*'] },
+  });
   try {
-    await browser.send('Tracing.start', {
-      transferMode: 'ReportEvents',
-      traceConfig: { includedCategories: CATEGORIES, excludedCategories: ['*'] },
+    return await browser.inFreshContext(url, async (page) => {
+      await until(page, 'Boolean(window.__bench?.clickable)');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await browser.send('Tracing.end');
+      await complete;
+      return events;
     });
-    const { targetId } = await browser.send<{ targetId: string }>('Target.createTarget', {
-      url,
-      browserContextId,
-    });
-    const page = await browser.attach(targetId);
-    const deadline = Date.now() + 20_000;
-    while (!(await page.evaluate<boolean>('Boolean(window.__bench?.clickable)').catch(() => false))) {
-      if (Date.now() > deadline) throw new Error(`${url}: never clickable`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    await browser.send('Tracing.end');
-    await complete;
-    return events;
   } finally {
     offData();
-    await browser.send('Target.disposeBrowserContext', { browserContextId }).catch(() => {});
   }
 }
 
@@ -172,25 +162,13 @@ interface ProfileNode {
 
 /** Self time (ms) per function over one load of `url` up to clickable, sampled every 100 µs. */
 async function profileLoad(browser: CdpPipe, url: string): Promise<Map<string, number>> {
-  const { browserContextId } = await browser.send<{ browserContextId: string }>(
-    'Target.createBrowserContext',
-  );
-  try {
-    const { targetId } = await browser.send<{ targetId: string }>('Target.createTarget', {
-      url: 'about:blank',
-      browserContextId,
-    });
-    const page = await browser.attach(targetId);
+  return browser.inFreshContext('about:blank', async (page) => {
     const send = (method: string, params: object = {}) => browser.send(method, params, page.sessionId);
     await send('Profiler.enable');
     await send('Profiler.setSamplingInterval', { interval: 100 });
     await send('Profiler.start');
     await send('Page.navigate', { url });
-    const deadline = Date.now() + 20_000;
-    while (!(await page.evaluate<boolean>('Boolean(window.__bench?.clickable)').catch(() => false))) {
-      if (Date.now() > deadline) throw new Error(`${url}: never clickable`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until(page, 'Boolean(window.__bench?.clickable)');
     const { profile } = await browser.send<{
       profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number };
     }>('Profiler.stop', {}, page.sessionId);
@@ -206,9 +184,7 @@ async function profileLoad(browser: CdpPipe, url: string): Promise<Map<string, n
       self.set(name, (self.get(name) ?? 0) + ms);
     }
     return self;
-  } finally {
-    await browser.send('Target.disposeBrowserContext', { browserContextId }).catch(() => {});
-  }
+  });
 }
 
 const cpu = process.argv.includes('--cpu');
