@@ -69,8 +69,8 @@ if (!only || only === 'browser') {
     delayMs,
     ...(widgetBundle ? { widgetBundle } : {}),
   });
-  const stats = statsOf(browser.runs, browser.startup);
   const startup = startupSummary(browser.startup);
+  const stats = statsOf(browser.runs, startup);
   const sizes = Object.fromEntries(STARTERS.map((v) => [v, sizesOf(browser.scripts[v])])) as Record<
     Starter,
     ReturnType<typeof sizesOf>
@@ -93,7 +93,7 @@ if (!only || only === 'browser') {
     log(`  ${browser.failures.length} run(s) failed:`);
     for (const failure of browser.failures.slice(0, 5)) log(`    ${failure.slice(0, 200)}`);
   }
-  const judged = verdicts(stats, browser.runs, browser.startup);
+  const judged = verdicts(stats, browser.runs, startup);
   log('\nBudgets (issue 15)');
   for (const v of judged) log(`  ${v.ok ? 'ok  ' : 'OVER'} ${v.name.padEnd(62)} ${v.value}`);
   results.browser = {

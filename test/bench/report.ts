@@ -40,17 +40,15 @@ export type Stats = Record<Variant, Record<Metric, Stat>>;
 const isStartup = (metric: string): metric is StartupMetric =>
   (STARTUP_METRICS as readonly string[]).includes(metric);
 
-/** Per contender and metric; the start-up metrics over every load (flow runs and start-up-only loads). */
-export function statsOf(runs: Record<Variant, Run[]>, startup: Record<Starter, StartupRun[]>): Stats {
+/** Per contender and metric; the start-up metrics from `startup` (over every load), the others over the flows. */
+export function statsOf(runs: Record<Variant, Run[]>, startup: StartupSummary): Stats {
   const out = {} as Stats;
   for (const variant of VARIANTS) {
     out[variant] = {} as Record<Metric, Stat>;
     for (const metric of Object.keys(METRICS) as Metric[]) {
-      out[variant][metric] = stat(
-        isStartup(metric)
-          ? startup[variant].map((run) => run[metric])
-          : runs[variant].map((run) => run[metric]),
-      );
+      out[variant][metric] = isStartup(metric)
+        ? startup.stats[variant][metric]
+        : stat(runs[variant].map((run) => run[metric]));
     }
   }
   return out;
@@ -80,13 +78,8 @@ export interface Verdict {
 }
 
 /** The budgets of issue 15, judged on same-run ratios of neighbouring runs (the machine is shared and noisy). */
-export function verdicts(
-  stats: Stats,
-  runs: Record<Variant, Run[]>,
-  startup: Record<Starter, StartupRun[]>,
-): Verdict[] {
-  const ready = pairedRatio(startup.flinks, startup.oidc, 'scriptReady');
-  const own = pairedRatio(startup.flinks, startup.oidc, 'ownReady');
+export function verdicts(stats: Stats, runs: Record<Variant, Run[]>, startup: StartupSummary): Verdict[] {
+  const { scriptReady: ready, ownReady: own } = startup.vsOidc;
   const click = pairedRatio(runs.flinks, runs.floor, 'authorize');
   const longest = Math.max(stats.flinks.longStart.p95, stats.flinks.longClick.p95);
   return [
