@@ -177,6 +177,18 @@ export async function _startPopupFlow(el: FlinksConnect) {
   return { ...stub, state: new URL(detail.url).searchParams.get('state') ?? '', detail };
 }
 
+/** A mounted element whose exchange failed: it shows its error and offers "Try again". */
+export async function _erroredElement() {
+  const key = _key();
+  const el = await _mount(_config(key, { 'exchange-url': `/__exchange/fail?key=${key}` }));
+  const { state } = await _startPopupFlow(el);
+  const error = _next(el, 'flinks-error');
+  _bankAnswers({ code: 'c', state });
+  await error;
+  await el.updateComplete;
+  return el;
+}
+
 /** The bank sending the customer back: the popup's callback page posting to its opener (same origin). */
 export function _bankAnswers(params: Record<string, string>): void {
   const url = new URL('/callback', location.origin);

@@ -7,6 +7,7 @@ import {
   _click,
   _config,
   _ENGINE,
+  _erroredElement,
   _key,
   _mount,
   _next,
@@ -22,17 +23,6 @@ function _button(el: FlinksConnect): HTMLButtonElement {
   const button = el.shadowRoot?.querySelector<HTMLButtonElement>('[part~="button"]');
   if (!button) throw new Error('no button');
   return button;
-}
-
-async function _erroredElement() {
-  const key = _key();
-  const el = await _mount(_config(key, { 'exchange-url': `/__exchange/fail?key=${key}` }));
-  const { state } = await _startPopupFlow(el);
-  const error = _next(el, 'flinks-error');
-  _bankAnswers({ code: 'c', state });
-  await error;
-  await el.updateComplete;
-  return el;
 }
 
 describe('<flinks-connect> presentation: colour schemes, motion, focus, zoom and theming', () => {

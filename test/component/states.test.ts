@@ -6,6 +6,7 @@ import {
   _bankAnswers,
   _click,
   _config,
+  _erroredElement,
   _key,
   _mount,
   _next,
@@ -94,13 +95,7 @@ describe('<flinks-connect> states: connecting, connected, refused, error', () =>
   });
 
   it('offers one action after an error: the main button becomes "Try again"', async () => {
-    const key = _key();
-    const el = await _mount(_config(key, { 'exchange-url': `/__exchange/fail?key=${key}` }));
-    const { state } = await _startPopupFlow(el);
-    const error = _next(el, 'flinks-error');
-    _bankAnswers({ code: 'c', state });
-    await error;
-    await el.updateComplete;
+    const el = await _erroredElement();
     expect(_buttons(el)).to.deep.equal(['Try again']);
     const button = el.shadowRoot?.querySelector('button');
     expect(button?.getAttribute('part')).to.equal('button retry');
