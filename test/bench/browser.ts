@@ -28,7 +28,7 @@ export type StartupRun = Pick<Run, StartupMetric | 'round' | 'phases'>;
 
 /** Where script end → clickable goes (ms), from the probe's marks; the widget's page has all four. */
 export const PHASES = {
-  wait: 'script end → modules run (parse end, queue, compile)',
+  wait: 'script end → library runs (compile, parse end, a frame)',
   evaluate: 'evaluate up to define',
   define: 'customElements.define (upgrade, connectedCallback)',
   render: 'define → clickable (first Lit update)',
@@ -74,7 +74,7 @@ interface Results {
   error?: string;
   longtasks: { start: number; duration: number }[];
   scripts: { start: number; duration: number; path: string; invoker: string }[];
-  modulesAt?: number;
+  libraryAt?: number;
   defineStart?: number;
   defineEnd?: number;
 }
@@ -95,10 +95,10 @@ async function approve(popup: CdpPage): Promise<void> {
 }
 
 function phasesOf(results: Results, scriptEnd: number, clickable: number): Run['phases'] {
-  const { modulesAt, defineStart, defineEnd } = results;
-  if (modulesAt === undefined) return {};
-  const wait = Math.max(0, modulesAt - scriptEnd);
-  const from = Math.max(modulesAt, scriptEnd);
+  const { libraryAt, defineStart, defineEnd } = results;
+  if (libraryAt === undefined) return {};
+  const wait = Math.max(0, libraryAt - scriptEnd);
+  const from = Math.max(libraryAt, scriptEnd);
   if (defineStart === undefined || defineEnd === undefined) return { wait, evaluate: clickable - from };
   return {
     wait,
@@ -127,10 +127,10 @@ function startupOf(results: Results, starter: Starter): Omit<StartupRun, 'round'
   return {
     ready: clickable,
     scriptReady: clickable - scriptEnd,
-    // From the moment the library's module runs (evaluate, define, first render): without the wait for the
-    // end of parsing and the task queue that script end → clickable also holds, the noisiest part, which also
-    // holds the module's compile (V8 compiles a module when it arrives, not when it runs).
-    ownReady: clickable - Math.max(results.modulesAt ?? scriptEnd, scriptEnd),
+    // From the library's first statement (evaluate, define, first render): without the wait that script end →
+    // clickable also holds, the noisiest part: the module's compile (on a background thread, as it streams
+    // in), the end of the page's parsing, and often a frame the browser renders meanwhile.
+    ownReady: clickable - Math.max(results.libraryAt ?? scriptEnd, scriptEnd),
     longStart: longest(ours),
     longStartAny: longest(startup),
     phases: phasesOf(results, scriptEnd, clickable),

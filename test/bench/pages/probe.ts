@@ -14,8 +14,8 @@ interface Bench {
   longtasks: { start: number; duration: number }[];
   /** Scripts the Long Animation Frames API saw (≥ 5 ms, in frames ≥ 50 ms): which script a long task ran. */
   scripts: { start: number; duration: number; path: string; invoker: string }[];
-  /** When the page's module scripts began to run (an inline module just before the library's). */
-  modulesAt?: number;
+  /** When the library's first statement ran: the harness serves each library with one in front that sets it. */
+  libraryAt?: number;
   /** customElements.define('flinks-connect'): the upgrade of the element already in the page runs inside it. */
   defineStart?: number;
   defineEnd?: number;
@@ -86,7 +86,7 @@ const bench: Bench = {
       clickable: bench.clickable,
       scriptEnd: lib?.responseEnd,
       clickAt: bench.clickAt,
-      modulesAt: bench.modulesAt,
+      libraryAt: bench.libraryAt,
       defineStart: bench.defineStart,
       defineEnd: bench.defineEnd,
       scripts: bench.scripts,
