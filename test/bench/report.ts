@@ -116,34 +116,33 @@ export function phaseStats(
   return out;
 }
 
+const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '—');
+const x = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '—');
+/** One cell of every table: median / p95 (ms). */
+const medianP95 = (s: Stat) => `${ms(s.median)} / ${ms(s.p95)}`;
+/** The console tables' column heads: each contender's name, cut to fit. */
+const heads = (contenders: readonly Starter[]) =>
+  contenders.map((v) => NAMES[v].slice(0, 22).padStart(24)).join('');
+
 /** The console lines for `phaseStats`. */
 export function phaseTable(phases: Record<Starter, Partial<Record<Phase, Stat>>>): string[] {
-  const lines = [
-    `  ${'script end → clickable, split (median / p95 ms)'.padEnd(54)}${STARTERS.map((v) => NAMES[v].slice(0, 22).padStart(24)).join('')}`,
-  ];
+  const lines = [`  ${'script end → clickable, split (median / p95 ms)'.padEnd(54)}${heads(STARTERS)}`];
   for (const [phase, label] of Object.entries(PHASES) as [Phase, string][]) {
     const cells = STARTERS.map((v) => {
       const s = phases[v][phase];
-      return (s ? `${ms(s.median)} / ${ms(s.p95)}` : '—').padStart(24);
+      return (s ? medianP95(s) : '—').padStart(24);
     }).join('');
     lines.push(`  ${label.padEnd(54).slice(0, 54)}${cells}`);
   }
   return lines;
 }
 
-const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '—');
-const x = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : '—');
-
 /** The console table: median / p95 per contender, and the widget's ratios to each (medians). */
 export function browserTable(stats: Stats): string[] {
-  const head = `${''.padEnd(36)}${VARIANTS.map((v) => NAMES[v].slice(0, 22).padStart(24)).join(
-    '',
-  )}${'÷ oidc'.padStart(9)}${'÷ floor'.padStart(9)}`;
+  const head = `${''.padEnd(36)}${heads(VARIANTS)}${'÷ oidc'.padStart(9)}${'÷ floor'.padStart(9)}`;
   const lines = [head, `${''.padEnd(36)}${'median / p95 ms'.padStart(24).repeat(3)}${'median'.padStart(18)}`];
   for (const [metric, label] of Object.entries(METRICS) as [Metric, string][]) {
-    const cells = VARIANTS.map((v) =>
-      `${ms(stats[v][metric].median)} / ${ms(stats[v][metric].p95)}`.padStart(24),
-    ).join('');
+    const cells = VARIANTS.map((v) => medianP95(stats[v][metric]).padStart(24)).join('');
     const vsOidc = stats.flinks[metric].median / stats.oidc[metric].median;
     const vsFloor = stats.flinks[metric].median / stats.floor[metric].median;
     lines.push(`${label.padEnd(36)}${cells}${x(vsOidc).padStart(9)}${x(vsFloor).padStart(9)}`);
@@ -178,13 +177,11 @@ const STARTUP_ROWS = ['scriptReady', 'ownReady'] as const;
 
 export function startupTable(summary: StartupSummary): string[] {
   const lines = [
-    `${''.padEnd(36)}${STARTERS.map((v) => NAMES[v].slice(0, 22).padStart(24)).join('')}${'÷ oidc'.padStart(9)}${'÷ Lit'.padStart(9)}`,
+    `${''.padEnd(36)}${heads(STARTERS)}${'÷ oidc'.padStart(9)}${'÷ Lit'.padStart(9)}`,
     `${''.padEnd(36)}${'median / p95 ms'.padStart(24).repeat(STARTERS.length)}${'paired median'.padStart(18)}`,
   ];
   for (const metric of STARTUP_ROWS) {
-    const cells = STARTERS.map((v) =>
-      `${ms(summary.stats[v][metric].median)} / ${ms(summary.stats[v][metric].p95)}`.padStart(24),
-    ).join('');
+    const cells = STARTERS.map((v) => medianP95(summary.stats[v][metric]).padStart(24)).join('');
     lines.push(
       `${METRICS[metric].padEnd(36)}${cells}${x(summary.vsOidc[metric]).padStart(9)}${x(summary.vsLit[metric]).padStart(9)}`,
     );
@@ -198,7 +195,7 @@ function startupMarkdown(summary: StartupSummary): string[] {
     `|---|${STARTERS.map(() => '---:').join('|')}|---:|---:|`,
     ...STARTUP_ROWS.map(
       (metric) =>
-        `| ${METRICS[metric]}, median / p95 (ms) | ${STARTERS.map((v) => `${ms(summary.stats[v][metric].median)} / ${ms(summary.stats[v][metric].p95)}`).join(' | ')} | ${x(summary.vsOidc[metric])} | ${x(summary.vsLit[metric])} |`,
+        `| ${METRICS[metric]}, median / p95 (ms) | ${STARTERS.map((v) => medianP95(summary.stats[v][metric])).join(' | ')} | ${x(summary.vsOidc[metric])} | ${x(summary.vsLit[metric])} |`,
     ),
   ];
 }
@@ -216,7 +213,7 @@ export function markdownTable(
   ];
   for (const [metric, label] of Object.entries(METRICS) as [Metric, string][]) {
     lines.push(
-      `| ${label}, median / p95 (ms) | ${variants.map((v) => `${ms(stats[v][metric].median)} / ${ms(stats[v][metric].p95)}`).join(' | ')} | ${x(stats.flinks[metric].median / stats.oidc[metric].median)} | ${x(stats.flinks[metric].median / stats.floor[metric].median)} |`,
+      `| ${label}, median / p95 (ms) | ${variants.map((v) => medianP95(stats[v][metric])).join(' | ')} | ${x(stats.flinks[metric].median / stats.oidc[metric].median)} | ${x(stats.flinks[metric].median / stats.floor[metric].median)} |`,
     );
   }
   return lines;
