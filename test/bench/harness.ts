@@ -112,8 +112,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   // Each library is served with one statement in front, its first to run: it records when the library began to
   // run, so what comes before (its compile, the end of parsing, a frame the browser renders meanwhile) is not
   // counted as its work. The sizes are those of the library as shipped.
-  const runs = Buffer.from('window.__bench&&(__bench.libraryAt=performance.now());\n');
-  for (const starter of STARTERS) files[LIBRARY[starter]] = Buffer.concat([runs, scripts[starter]]);
+  const libraryAt = Buffer.from('window.__bench&&(__bench.libraryAt=performance.now());\n');
+  for (const starter of STARTERS) files[LIBRARY[starter]] = Buffer.concat([libraryAt, scripts[starter]]);
   const callbacks = new Map<Variant, number>();
 
   const exchange = toNodeHandler(
