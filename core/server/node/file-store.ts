@@ -5,9 +5,15 @@ type Fs = typeof import('node:fs/promises');
 
 /**
  * One queue of read-modify-write steps per file (by resolved path) for the whole process: two stores on the same
- * file, made anywhere in the process, never interleave their steps.
+ * file, made anywhere in the process, never interleave their steps. It is kept on `globalThis` under a registered
+ * symbol, so that two copies of this module (an app that bundles the kit twice, or has two versions installed)
+ * share it too: with a queue each, one copy's write could replace the file with a version read before the other
+ * copy's write, and lose that write.
  */
-const queues = new Map<string, Promise<unknown>>();
+const QUEUES = Symbol.for('flinks-connect.file-store.queues');
+const shared = globalThis as { [QUEUES]?: Map<string, Promise<unknown>> };
+shared[QUEUES] ??= new Map();
+const queues = shared[QUEUES];
 
 /** Runs `step` after every step queued before it on the same file. */
 function serial<T>(file: string, step: () => Promise<T>): Promise<T> {
@@ -26,7 +32,8 @@ function serial<T>(file: string, step: () => Promise<T>): Promise<T> {
 
 /**
  * A {@link TokenStore} in one JSON file (mode 0600), for the demo and local tools. Not for production: it holds
- * tokens in clear (wrap it in `createEncryptedTokenStore`) and serializes writes within one process only.
+ * tokens in clear (wrap it in `createEncryptedTokenStore`) and serializes writes within one process only (two
+ * processes writing at once never fail nor leave a partial file, but one may replace the other's write).
  *
  * Every write goes to a new temporary file beside it (unique name, flushed to disk) that is then renamed over the
  * old one, so the file is always a complete version: the last good one survives a crash mid-write. A file that is

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -240,9 +240,10 @@ describe('file token store under attack and accident', () => {
 });
 
 describe('file token store loaded twice in one process', () => {
-  it('never fails a write nor leaves a file that does not parse when two module copies write at once', async () => {
-    // A second copy of the module (as when an app bundles the kit twice) has its own write queue: only the unique
-    // temporary files keep the two from writing into, or renaming away, each other's.
+  it('keeps every write when two copies of the module write one file at once', async () => {
+    // A second copy of the module, as when an app bundles the kit twice or has two versions installed: the write
+    // queue is the process's, not the module's, so neither copy replaces the file with a version that lacks the
+    // other's last write.
     const specifier = `../../../core/server/node/file-store.ts?copy=${Math.random()}`;
     const copy = (await import(specifier)) as typeof import('../../../core/server/node/file-store.ts');
     const path = join(dir, 'two-copies.json');
@@ -251,31 +252,90 @@ describe('file token store loaded twice in one process', () => {
     await Promise.all(
       Array.from({ length: 40 }, (_, i) => [first.set(record(`a${i}`)), second.set(record(`b${i}`))]).flat(),
     );
-    const onDisk = JSON.parse(await readFile(path, 'utf8'));
-    assert.ok(Object.keys(onDisk).length >= 40, 'each write replaced the file with a whole version');
+    assert.equal(Object.keys(JSON.parse(await readFile(path, 'utf8'))).length, 80);
+    assert.equal((await second.list()).length, 80);
   });
+});
 
-  it('shows a reader a whole version of the file at every moment of a write, never a partial one', async () => {
-    // The reader is another module copy, so the write queue does not keep it out: what it sees is what another
-    // process, or a crash at that instant, would find on disk.
-    const specifier = `../../../core/server/node/file-store.ts?copy=${Math.random()}`;
-    const copy = (await import(specifier)) as typeof import('../../../core/server/node/file-store.ts');
+describe('file token store written by two processes', () => {
+  const stringsOf = (env: object) =>
+    Object.fromEntries(Object.entries(env).map(([name, value]) => [name, String(value)]));
+  /** Runs _file-store-child.ts on `file`; `ready` resolves once its store is made, `done` when it has written. */
+  const writer = (file: string, env: { PREFIX: string; COUNT: number; IDS: number; PAD: number }) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', new URL('./_file-store-child.ts', import.meta.url).pathname],
+      {
+        env: { PATH: process.env.PATH, NODE_NO_WARNINGS: '1', FILE: file, ...stringsOf(env) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let err = '';
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+    });
+    const ready = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    const done = new Promise<void>((resolve, reject) =>
+      child.on('close', (code) =>
+        code === 0 ? resolve() : reject(new Error(`writer exited ${code}: ${err}`)),
+      ),
+    );
+    return { ready: Promise.race([ready, done]), done };
+  };
+
+  it('shows a reader a whole version of the file at every moment of a write, never a partial one', async (t) => {
+    // The writer is another process, so no queue keeps the reader out: what it sees is what any reader, or a
+    // crash at that instant, would find on disk.
     const path = join(dir, 'whole.json');
-    const writer = createFileTokenStore(path);
-    const reader = copy.createFileTokenStore(path);
     const big = 'x'.repeat(64 * 1024);
-    for (let i = 0; i < 8; i++) await writer.set(record(`r${i}`, big));
+    const reader = createFileTokenStore(path);
+    for (let i = 0; i < 8; i++) await reader.set(record(`r${i}`, big));
+    // Opened before the writes: a store that wrote into the file in place would change what it reads.
+    const version = await readFile(path, 'utf8');
+    const opened = await open(path);
+    t.after(() => opened.close());
+    const other = writer(path, { PREFIX: 'r', COUNT: 60, IDS: 8, PAD: 64 * 1024 });
+    await other.ready;
     let writing = true;
-    const writes = (async () => {
-      for (let i = 0; i < 40; i++) await writer.set(record(`r${i % 8}`, `${big}${i}`));
+    const written = other.done.finally(() => {
       writing = false;
-    })();
+    });
     let reads = 0;
     while (writing) {
-      assert.equal((await reader.list()).length, 8);
+      const records = await reader.list();
+      assert.deepEqual(records.map((c) => c.id).sort(), ['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7']);
       reads++;
     }
-    await writes;
+    await written;
     assert.ok(reads > 10, `the reader ran alongside the writes (${reads} reads)`);
+    assert.equal((await reader.get('r3'))?.tokens.access_token, `${big}59`, 'the last write is on disk');
+    assert.equal(
+      await opened.readFile('utf8'),
+      version,
+      'each version is a new file: none is written in place',
+    );
+  });
+
+  it('never fails a write nor leaves a partial record or a temporary file when two processes write at once', async () => {
+    // Across processes there is no queue: one may replace the file with a version read before the other's write
+    // (documented), but every write succeeds and the file is always one whole version.
+    const path = join(dir, 'two-processes.json');
+    const mine = createFileTokenStore(path);
+    const other = writer(path, { PREFIX: 'b', COUNT: 40, IDS: 40, PAD: 1024 });
+    await other.ready;
+    for (let i = 0; i < 40; i++) await mine.set(record(`a${i}`, `${'x'.repeat(1024)}${i}`));
+    await other.done;
+    const onDisk = JSON.parse(await readFile(path, 'utf8')) as Record<string, Connection>;
+    assert.ok(Object.keys(onDisk).length > 0);
+    for (const [id, connection] of Object.entries(onDisk)) {
+      const i = Number(id.slice(1));
+      assert.ok(/^[ab]\d+$/.test(id) && i < 40, `only ids written: ${id}`);
+      assert.deepEqual(connection, record(id, `${'x'.repeat(1024)}${i}`), `record ${id} is whole`);
+    }
+    assert.deepEqual(
+      (await readdir(dir)).filter((name) => name.startsWith('two-processes.json.')),
+      [],
+      'no temporary file is left behind',
+    );
   });
 });
