@@ -85,7 +85,9 @@ if (!only || only === 'browser') {
     );
   }
   for (const line of browserTable(stats)) log(line);
-  log(`\n  Start-up beside a Lit element with one button (the widget's Lit): how much of it is Lit's own`);
+  log(
+    `\n  Start-up beside a Lit element with one button in the widget's code: what the widget's element itself costs`,
+  );
   for (const line of startupTable(startup)) log(line);
   const phases = phaseStats(browser.startup);
   for (const line of phaseTable(phases)) log(line);

@@ -15,7 +15,10 @@ import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 
 export const VARIANTS = ['flinks', 'oidc', 'floor'] as const;
 export type Variant = (typeof VARIANTS)[number];
-/** The contenders of the start-up measurement: the three above and `lit`, a Lit element with one button. */
+/**
+ * The contenders of the start-up measurement: the three above and `lit`, a Lit element with one button in a bundle
+ * that also evaluates all of the widget's code (pages/lit.ts).
+ */
 export const STARTERS = [...VARIANTS, 'lit'] as const;
 export type Starter = (typeof STARTERS)[number];
 
@@ -151,7 +154,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         `${probeTag('flinks', options.delayMs)}\n<script type="module" src="/flinks-connect.js"></script>`,
         element,
       ),
-    // The same element on the page, upgraded by a Lit element with one button instead of the widget.
+    // The same element on the page, upgraded by a Lit element with one button (the widget's code evaluated beside).
     '/lit': () => page(`${probeTag('lit', 0)}\n<script type="module" src="/lit.js"></script>`, element),
     '/oidc': () =>
       page(`${probeTag('oidc', 0)}\n<script type="module" src="/oidc.js"></script>`, oidcButton()),

@@ -16,7 +16,7 @@ export const NAMES: Record<Starter, string> = {
   flinks: 'flinks-connect',
   oidc: 'oidc-client-ts 3.5',
   floor: 'oauth4webapi popup (floor)',
-  lit: 'Lit element, one button',
+  lit: 'one-button Lit, same code',
 };
 
 export interface Stat {
@@ -80,12 +80,13 @@ export interface Verdict {
 /** The budgets of issue 15, judged on same-run ratios of neighbouring runs (the machine is shared and noisy). */
 export function verdicts(stats: Stats, runs: Record<Variant, Run[]>, startup: StartupSummary): Verdict[] {
   const { scriptReady: ready, ownReady: own } = startup.vsOidc;
+  const least = startup.litVsOidc.scriptReady;
   const click = pairedRatio(runs.flinks, runs.floor, 'authorize');
   const longest = Math.max(stats.flinks.longStart.p95, stats.flinks.longClick.p95);
   return [
     {
       name: 'script end → clickable ≤ oidc-client-ts (paired median ratio)',
-      value: `${ready.toFixed(2)}× (from the library's run: ${own.toFixed(2)}×)`,
+      value: `${ready.toFixed(2)}× (from the library's run: ${own.toFixed(2)}×; a one-button element in the same code: ${least.toFixed(2)}×)`,
       ok: ready <= 1,
     },
     {
@@ -156,6 +157,8 @@ export interface StartupSummary {
   /** The widget ÷ oidc-client-ts and ÷ the Lit element, paired median ratios per metric. */
   vsOidc: Record<StartupMetric, number>;
   vsLit: Record<StartupMetric, number>;
+  /** The Lit element ÷ oidc-client-ts: the least any element in the widget's code could reach. */
+  litVsOidc: Record<StartupMetric, number>;
 }
 
 export function startupSummary(startup: Record<Starter, StartupRun[]>): StartupSummary {
@@ -165,11 +168,11 @@ export function startupSummary(startup: Record<Starter, StartupRun[]>): StartupS
     for (const metric of STARTUP_METRICS)
       stats[starter][metric] = stat(startup[starter].map((r) => r[metric]));
   }
-  const ratios = (other: Starter) =>
+  const ratios = (other: Starter, of: Starter = 'flinks') =>
     Object.fromEntries(
-      STARTUP_METRICS.map((metric) => [metric, pairedRatio(startup.flinks, startup[other], metric)]),
+      STARTUP_METRICS.map((metric) => [metric, pairedRatio(startup[of], startup[other], metric)]),
     ) as Record<StartupMetric, number>;
-  return { stats, vsOidc: ratios('oidc'), vsLit: ratios('lit') };
+  return { stats, vsOidc: ratios('oidc'), vsLit: ratios('lit'), litVsOidc: ratios('oidc', 'lit') };
 }
 
 /** The ready rows, where the Lit reference says how much of the widget's start-up is Lit's own. */
@@ -177,7 +180,7 @@ const STARTUP_ROWS = ['scriptReady', 'ownReady'] as const;
 
 export function startupTable(summary: StartupSummary): string[] {
   const lines = [
-    `${''.padEnd(36)}${heads(STARTERS)}${'÷ oidc'.padStart(9)}${'÷ Lit'.padStart(9)}`,
+    `${''.padEnd(36)}${heads(STARTERS)}${'÷ oidc'.padStart(9)}${'÷ 1-btn'.padStart(9)}`,
     `${''.padEnd(36)}${'median / p95 ms'.padStart(24).repeat(STARTERS.length)}${'paired median'.padStart(18)}`,
   ];
   for (const metric of STARTUP_ROWS) {
@@ -191,7 +194,7 @@ export function startupTable(summary: StartupSummary): string[] {
 
 function startupMarkdown(summary: StartupSummary): string[] {
   return [
-    `| start-up, every load | ${STARTERS.map((v) => NAMES[v]).join(' | ')} | ÷ oidc-client-ts | ÷ Lit element |`,
+    `| start-up, every load | ${STARTERS.map((v) => NAMES[v]).join(' | ')} | ÷ oidc-client-ts | ÷ one-button Lit |`,
     `|---|${STARTERS.map(() => '---:').join('|')}|---:|---:|`,
     ...STARTUP_ROWS.map(
       (metric) =>

@@ -1,9 +1,9 @@
 /**
  * `node --import tsx test/bench/trace.ts [runs]`: where the start-up time goes, per contender. Loads each bench
- * page (the Lit element with one button among them) under a DevTools trace (raw pipe, fresh context each run,
- * contenders interleaved) and splits the renderer main thread's work from the library's download end to the
- * button being clickable (`bench:clickable`) into what the trace calls it (compile, module evaluation,
- * microtasks, style, layout…), as self time; and lists the start-up tasks over 50 ms with what they consist of.
+ * page (the one-button Lit element in the widget's code among them) under a DevTools trace (raw pipe, fresh
+ * context each run, contenders interleaved) and splits the renderer main thread's work from the library's
+ * download end to the button being clickable (`bench:clickable`) into what the trace calls it (compile, module
+ * evaluation, microtasks, style, layout…), as self time; and lists the start-up tasks over 50 ms with what they consist of.
  * With `--cpu` instead: a sampled CPU profile of the widget's page from navigation to clickable, self time per
  * function of its bundle (BENCH_WIDGET_BUNDLE to profile an unminified build, whose names mean something). A
  * diagnostic, not part of `npm run bench`.
