@@ -16,16 +16,8 @@ import {
   type TokenStore,
 } from '../../../core/server/index.ts';
 import { createFileTokenStore } from '../../../core/server/node/index.ts';
+import { record } from './_connection.ts';
 import { type Postgres, postgresBin, startPostgres } from './_postgres.ts';
-
-const record = (id: string, access_token = `at-${id}`): Connection => ({
-  id,
-  provider_id: '1000',
-  tokens: { access_token, token_type: 'bearer', refresh_token: `rt-${id}`, expires_at: 100 },
-  status: 'active',
-  created_at: 1,
-  updated_at: 1,
-});
 
 const dir = await mkdtemp(join(tmpdir(), 'flinks-store-'));
 after(() => rm(dir, { recursive: true, force: true }));
