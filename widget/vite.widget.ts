@@ -227,14 +227,15 @@ function subresourceIntegrity(): Plugin {
 }
 
 /**
- * The bundle's first line: Chromium's explicit compile hint (V8's magic comment, Chrome 136 and later; other
- * browsers read a comment). Every function of the file is compiled on the background thread that compiles the
- * module as it downloads, not lazily on the main thread when first called. More than half the bundle runs before
- * the button is clickable, and compiling it lazily was about a third of the element's start-up work: with the
- * hint its main-thread work from first statement to clickable is about 10 ms instead of 16, and no start-up task
- * of ours is over 50 ms (`npm run bench`). Must stay the file's very first line.
+ * The bundle's first line: V8's explicit compile hint (Chrome 136 and later; to other browsers, a comment). Every
+ * function of the file is compiled on the background thread that compiles the module before it runs, instead of
+ * lazily on the main thread when first called. More than half the bundle runs before the button is clickable, and
+ * compiling it lazily was about a third of the element's start-up work: with the hint, its main-thread work from
+ * first statement to clickable is about 10 ms instead of 16, and no start-up task of ours is over 50 ms. The price
+ * is a longer wait before the module runs, for that compile: script end → clickable a few ms later, over all
+ * (`npm run bench`, README "Performance"). Must stay the file's very first line.
  */
-export const COMPILE_HINT = '//# allFunctionsCalledOnLoad';
+const COMPILE_HINT = '//# allFunctionsCalledOnLoad';
 
 /**
  * `vite build` (default mode): `dist/widget/flinks-connect.js`, one self-contained minified ES module with Lit
