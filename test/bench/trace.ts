@@ -3,10 +3,10 @@
  * page (the one-button Lit element in the widget's code among them) under a DevTools trace (raw pipe, fresh
  * context each run, contenders interleaved) and splits the renderer main thread's work from the library's
  * download end to the button being clickable (`bench:clickable`) into what the trace calls it (compile, module
- * evaluation, microtasks, style, layout…), as self time; and lists the start-up tasks over 50 ms with what they consist of.
- * With `--cpu` instead: a sampled CPU profile of the widget's page from navigation to clickable, self time per
- * function of its bundle (BENCH_WIDGET_BUNDLE to profile an unminified build, whose names mean something). A
- * diagnostic, not part of `npm run bench`.
+ * evaluation, microtasks, style, layout…), as self time; and lists the start-up tasks over 50 ms with what they
+ * consist of. With `--cpu` instead: a sampled CPU profile of the widget's page from navigation to clickable, self
+ * time per function of its bundle (BENCH_WIDGET_BUNDLE to profile an unminified build, whose names mean
+ * something). A diagnostic, not part of `npm run bench`.
  */
 
 import { CdpPipe } from '../_cdp-pipe.ts';
