@@ -4,11 +4,12 @@
  * server side under load (autocannon) and its memory over many flows. Prints all of it, writes
  * `bench/results.json` and, on a run without an injected delay, the README's table.
  *
- * Environment: BENCH_RUNS (runs per contender, default 16), BENCH_FLOWS (whole flows for the memory figure,
- * default 500; 10000 for the full figure, which takes minutes more), BENCH_LOAD_SECONDS (per autocannon
- * target, default 4), BENCH_INJECT_DELAY_MS (a busy wait the
- * widget's bench page adds at start-up and in the click: shows a broken budget), BENCH_ONLY (node, browser or
- * server: one part only), BENCH_WIDGET_BUNDLE (measure another build of the widget, e.g. an older commit's).
+ * Environment: BENCH_RUNS (whole flows per contender, default 16), BENCH_STARTS (loads per contender after
+ * them, for start-up and then the click alone, default 40), BENCH_FLOWS (whole flows for the memory figure,
+ * default 500; 10000 for the full figure, which takes minutes more), BENCH_LOAD_SECONDS (per autocannon target,
+ * default 4), BENCH_INJECT_DELAY_MS (a busy wait the widget's bench page adds at start-up and in the click:
+ * shows a broken budget), BENCH_ONLY (node, browser or server: one part only), BENCH_WIDGET_BUNDLE (measure
+ * another build of the widget, e.g. an older commit's).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -59,7 +60,7 @@ results.node = node;
 
 if (!only || only === 'browser') {
   log(
-    `\nIn the browser: ${runs} whole flows each, then ${starts} start-ups each, interleaved, each in a fresh context${delayMs ? ` — INJECTED DELAY ${delayMs} ms in the widget's page` : ''}`,
+    `\nIn the browser: ${runs} whole flows each, then ${starts} start-ups (and clicks) each, interleaved, each in a fresh context${delayMs ? ` — INJECTED DELAY ${delayMs} ms in the widget's page` : ''}`,
   );
   const widgetBundle = env.BENCH_WIDGET_BUNDLE;
   if (widgetBundle) log(`  widget bundle: ${widgetBundle}`);
@@ -70,16 +71,15 @@ if (!only || only === 'browser') {
     ...(widgetBundle ? { widgetBundle } : {}),
   });
   const startup = startupSummary(browser.startup);
-  const stats = statsOf(browser.runs, startup);
+  const stats = statsOf(browser.runs, startup, browser.clicks);
   const sizes = Object.fromEntries(STARTERS.map((v) => [v, sizesOf(browser.scripts[v])])) as Record<
     Starter,
     ReturnType<typeof sizesOf>
   >;
   log(`${browser.chromium}, raw DevTools pipe (no popup hold); sandbox and pages on loopback`);
   for (const v of STARTERS) {
-    const flows = (VARIANTS as readonly string[]).includes(v)
-      ? `${browser.runs[v as Variant].length} flows, `
-      : '';
+    const flow = (VARIANTS as readonly string[]).includes(v) ? (v as Variant) : undefined;
+    const flows = flow ? `${browser.runs[flow].length} flows, ${browser.clicks[flow].length} clicks, ` : '';
     log(
       `  ${NAMES[v].padEnd(30)} script ${sizes[v].gzip.toLocaleString('en').padStart(7)} B gzip ${sizes[v].brotli.toLocaleString('en').padStart(7)} B brotli, ${flows}${browser.startup[v].length} start-ups`,
     );
@@ -95,7 +95,7 @@ if (!only || only === 'browser') {
     log(`  ${browser.failures.length} run(s) failed:`);
     for (const failure of browser.failures.slice(0, 5)) log(`    ${failure.slice(0, 200)}`);
   }
-  const judged = verdicts(stats, browser.runs, startup);
+  const judged = verdicts(stats, browser.clicks, startup);
   log('\nBudgets (issue 15)');
   for (const v of judged) log(`  ${v.ok ? 'ok  ' : 'OVER'} ${v.name.padEnd(62)} ${v.value}`);
   results.browser = {
@@ -108,6 +108,7 @@ if (!only || only === 'browser') {
     failures: browser.failures,
     runs: browser.runs,
     startups: browser.startup,
+    clicks: browser.clicks,
   };
 
   log(`  (${elapsed()})`);

@@ -26,6 +26,11 @@ export const STARTUP_METRICS = ['ready', 'scriptReady', 'ownReady', 'longStart',
 export type StartupMetric = (typeof STARTUP_METRICS)[number];
 export type StartupRun = Pick<Run, StartupMetric | 'round' | 'phases'>;
 
+/** The metrics of the click alone: every flow run has them, and so has each start-up-only load of the three. */
+export const CLICK_METRICS = ['authorize', 'longClick'] as const;
+export type ClickMetric = (typeof CLICK_METRICS)[number];
+export type ClickRun = Pick<Run, ClickMetric | 'round'>;
+
 /** Where script end → clickable goes (ms), from the probe's marks; the widget's page has all four. */
 export const PHASES = {
   wait: 'script end → library runs (compile, parse end, a frame)',
@@ -43,6 +48,11 @@ export interface BrowserBench {
    * them, cheaper: start-up is the noisiest figure), and the Lit reference's, which only starts up.
    */
   startup: Record<Starter, StartupRun[]>;
+  /**
+   * Click figures per contender: those of every flow run, then those of the start-up-only loads, clicked once
+   * their start-up is read (to `/authorize` at the sandbox, no sign-in): one click's figure is noisy too.
+   */
+  clicks: Record<Variant, ClickRun[]>;
   failures: string[];
   scripts: Record<Starter, Buffer>;
 }
@@ -137,18 +147,17 @@ function startupOf(results: Results, starter: Starter): Omit<StartupRun, 'round'
   };
 }
 
-/** Loads one contender's page in a fresh context until its button is clickable: start-up alone. */
-async function startOnce(
-  browser: CdpPipe,
-  origin: string,
-  starter: Starter,
-): Promise<Omit<StartupRun, 'round'>> {
-  return browser.inFreshContext(`${origin}/${starter}`, async (page) => {
-    await until(page, 'window.__bench && window.__bench.ready.then(() => true)');
-    // Long tasks and Long Animation Frames are reported after their frame: let them arrive.
-    await sleep(100);
-    return startupOf(await page.evaluate<Results>('window.__bench.results()'), starter);
-  });
+/** The click's figures: click → `/authorize` at the sandbox, and the longest task between the two. */
+function clickOf(results: Results, authorizeAt: number, who: string): Omit<ClickRun, 'round'> {
+  const { clickAt } = results;
+  if (clickAt === undefined) throw new Error(`${who}: the click mark is missing ${JSON.stringify(results)}`);
+  // Page-relative times of the click and of /authorize's arrival.
+  const click = clickAt - results.timeOrigin;
+  const authorize = authorizeAt - results.timeOrigin;
+  return {
+    authorize: authorizeAt - clickAt,
+    longClick: longest(results.longtasks.filter((t) => t.start >= click - 1 && t.start <= authorize)),
+  };
 }
 
 async function runOnce(
@@ -180,34 +189,63 @@ async function runOnce(
     await page.evaluate('window.__bench.done.then(() => true)', 30_000);
     const results = await page.evaluate<Results>('window.__bench.results()');
     if (results.error) throw new Error(`${variant}: ${results.error}`);
-    const { clickAt, endAt } = results;
+    const { endAt } = results;
     const callbackAt = callbacks.get(variant);
-    if (
-      clickAt === undefined ||
-      endAt === undefined ||
-      marks.authorizeAt === undefined ||
-      callbackAt === undefined
-    ) {
+    if (endAt === undefined || marks.authorizeAt === undefined || callbackAt === undefined) {
       throw new Error(`${variant}: a mark is missing ${JSON.stringify({ ...results, marks, callbackAt })}`);
     }
-    // Page-relative times of the click and of /authorize's arrival split the long tasks into phases.
-    const click = clickAt - results.timeOrigin;
     const authorize = marks.authorizeAt - results.timeOrigin;
-    const clickPhase = results.longtasks.filter((t) => t.start >= click - 1 && t.start <= authorize);
-    const callbackPhase = results.longtasks.filter((t) => t.start > authorize);
     return {
       ...startupOf(results, variant),
-      authorize: marks.authorizeAt - clickAt,
+      ...clickOf(results, marks.authorizeAt, variant),
       success: endAt - callbackAt,
-      longClick: longest(clickPhase),
-      longCallback: longest(callbackPhase),
+      longCallback: longest(results.longtasks.filter((t) => t.start > authorize)),
     };
   });
 }
 
+/** Polls until `/authorize` has reached the sandbox, and returns when it did. */
+async function authorizeArrival(marks: { authorizeAt?: number }, who: string): Promise<number> {
+  const deadline = Date.now() + 20_000;
+  while (marks.authorizeAt === undefined) {
+    if (Date.now() > deadline) throw new Error(`${who}: /authorize never reached the sandbox`);
+    await sleep(5);
+  }
+  return marks.authorizeAt;
+}
+
 /**
- * Runs the three contenders' whole flow `n` times each (after one warm-up round), then their start-up alone, and
- * the Lit reference's, `starts` more times each; every set interleaved in a rotating order.
+ * Loads one contender's page in a fresh context until its button is clickable: start-up alone. Then, with
+ * `marks` (the three contenders that connect), its click alone: once the start-up figures are read, the button
+ * is clicked, and the load ends when `/authorize` reaches the sandbox, with no sign-in.
+ */
+async function startOnce(
+  browser: CdpPipe,
+  origin: string,
+  starter: Starter,
+  marks?: { authorizeAt?: number },
+): Promise<{ startup: Omit<StartupRun, 'round'>; click?: Omit<ClickRun, 'round'> }> {
+  if (marks) marks.authorizeAt = undefined;
+  return browser.inFreshContext(`${origin}/${starter}`, async (page) => {
+    await until(page, 'window.__bench && window.__bench.ready.then(() => true)');
+    // Long tasks and Long Animation Frames are reported after their frame: let them arrive.
+    await sleep(100);
+    const startup = startupOf(await page.evaluate<Results>('window.__bench.results()'), starter);
+    if (!marks) return { startup };
+    // With the wait above, the page settles as long as in the flows before the click.
+    await sleep(50);
+    await page.evaluate('window.__bench.click()');
+    const authorizeAt = await authorizeArrival(marks, starter);
+    await sleep(100);
+    const results = await page.evaluate<Results>('window.__bench.results()');
+    if (results.error) throw new Error(`${starter}: ${results.error}`);
+    return { startup, click: clickOf(results, authorizeAt, starter) };
+  });
+}
+
+/**
+ * Runs the three contenders' whole flow `n` times each (after one warm-up round), then their start-up and click
+ * alone, and the Lit reference's start-up, `starts` more times each; each set interleaved in a rotating order.
  */
 export async function runBrowserBench(options: {
   n: number;
@@ -231,6 +269,7 @@ export async function runBrowserBench(options: {
   const browser = await CdpPipe.launch({ profilePrefix: 'flinks-bench-' });
   const runs: Record<Variant, Run[]> = { flinks: [], oidc: [], floor: [] };
   const startup: Record<Starter, StartupRun[]> = { flinks: [], oidc: [], floor: [], lit: [] };
+  const clicks: Record<Variant, ClickRun[]> = { flinks: [], oidc: [], floor: [] };
   const failures: string[] = [];
   const fail = (who: string, error: unknown) =>
     failures.push(`${who}: ${error instanceof Error ? error.message : String(error)}`);
@@ -247,16 +286,29 @@ export async function runBrowserBench(options: {
       }
       if (round >= 0) log(`  browser round ${round + 1}/${options.n}`);
     }
-    for (const variant of VARIANTS) startup[variant].push(...runs[variant]);
+    for (const variant of VARIANTS) {
+      startup[variant].push(...runs[variant]);
+      clicks[variant].push(
+        ...runs[variant].map(({ authorize, longClick, round }) => ({ authorize, longClick, round })),
+      );
+    }
     // Rounds numbered on from the flow rounds': a paired ratio pairs loads of one round only.
     for (let k = -1; k < options.starts; k++) {
       const order = STARTERS.map((_, i) => STARTERS[(i + Math.max(k, 0)) % STARTERS.length] as Starter);
       for (const starter of order) {
         try {
-          const run = await startOnce(browser, harness.origin, starter);
-          if (k >= 0) startup[starter].push({ ...run, round: options.n + k });
+          const { startup: run, click } = await startOnce(
+            browser,
+            harness.origin,
+            starter,
+            starter === 'lit' ? undefined : marks,
+          );
+          if (k < 0) continue;
+          const round = options.n + k;
+          startup[starter].push({ ...run, round });
+          if (click && starter !== 'lit') clicks[starter].push({ ...click, round });
         } catch (error) {
-          fail(`${starter} (start-up)`, error);
+          fail(`${starter} (start-up and click)`, error);
         }
       }
       if (k >= 0 && (k + 1) % 10 === 0) log(`  start-up round ${k + 1}/${options.starts}`);
@@ -267,5 +319,5 @@ export async function runBrowserBench(options: {
     await harness.close();
     await sandbox.close();
   }
-  return { chromium: browser.version, runs, startup, failures, scripts: harness.scripts };
+  return { chromium: browser.version, runs, startup, clicks, failures, scripts: harness.scripts };
 }

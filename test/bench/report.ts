@@ -1,5 +1,8 @@
 /** Medians, p95s, same-run ratios and the budget verdicts of issue 15; the README's table. */
 import {
+  CLICK_METRICS,
+  type ClickMetric,
+  type ClickRun,
   METRICS,
   type Metric,
   PHASES,
@@ -39,16 +42,27 @@ export type Stats = Record<Variant, Record<Metric, Stat>>;
 
 const isStartup = (metric: string): metric is StartupMetric =>
   (STARTUP_METRICS as readonly string[]).includes(metric);
+const isClick = (metric: string): metric is ClickMetric =>
+  (CLICK_METRICS as readonly string[]).includes(metric);
 
-/** Per contender and metric; the start-up metrics from `startup` (over every load), the others over the flows. */
-export function statsOf(runs: Record<Variant, Run[]>, startup: StartupSummary): Stats {
+/**
+ * Per contender and metric: the start-up metrics from `startup` (over every load), the click's over every click
+ * (the flows' and the click-only loads'), the callback's over the flows.
+ */
+export function statsOf(
+  runs: Record<Variant, Run[]>,
+  startup: StartupSummary,
+  clicks: Record<Variant, ClickRun[]>,
+): Stats {
   const out = {} as Stats;
   for (const variant of VARIANTS) {
     out[variant] = {} as Record<Metric, Stat>;
     for (const metric of Object.keys(METRICS) as Metric[]) {
       out[variant][metric] = isStartup(metric)
         ? startup.stats[variant][metric]
-        : stat(runs[variant].map((run) => run[metric]));
+        : isClick(metric)
+          ? stat(clicks[variant].map((run) => run[metric]))
+          : stat(runs[variant].map((run) => run[metric]));
     }
   }
   return out;
@@ -78,10 +92,14 @@ export interface Verdict {
 }
 
 /** The budgets of issue 15, judged on same-run ratios of neighbouring runs (the machine is shared and noisy). */
-export function verdicts(stats: Stats, runs: Record<Variant, Run[]>, startup: StartupSummary): Verdict[] {
+export function verdicts(
+  stats: Stats,
+  clicks: Record<Variant, ClickRun[]>,
+  startup: StartupSummary,
+): Verdict[] {
   const { scriptReady: ready, ownReady: own } = startup.vsOidc;
   const least = startup.litVsOidc.scriptReady;
-  const click = pairedRatio(runs.flinks, runs.floor, 'authorize');
+  const click = pairedRatio(clicks.flinks, clicks.floor, 'authorize');
   const longest = Math.max(stats.flinks.longStart.p95, stats.flinks.longClick.p95);
   return [
     {
@@ -230,7 +248,12 @@ export function readmeSection(results: Record<string, unknown>): string {
     node: string;
     load_average_at_start: number[];
   };
-  const settings = results.settings as { runs: number; starts: number; flows: number; load_seconds: number };
+  const settings = results.settings as {
+    runs: number;
+    starts: number;
+    flows: number;
+    load_seconds: number;
+  };
   const browser = results.browser as {
     chromium: string;
     stats: Stats;
@@ -242,7 +265,7 @@ export function readmeSection(results: Record<string, unknown>): string {
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
   const lines = [
     '<!-- bench:start -->',
-    `Latest run: ${String(results.date).slice(0, 16).replace('T', ' ')} UTC, ${machine.cpu} (${machine.cores} cores, load ${machine.load_average_at_start[0]} at start, shared with other work), ${browser.chromium}, Node ${machine.node}; ${settings.runs} whole flows each, then ${settings.starts} more start-ups each, interleaved. The start-up rows count every load (${browser.startup.stats.flinks.scriptReady.n} for the widget).`,
+    `Latest run: ${String(results.date).slice(0, 16).replace('T', ' ')} UTC, ${machine.cpu} (${machine.cores} cores, load ${machine.load_average_at_start[0]} at start, shared with other work), ${browser.chromium}, Node ${machine.node}; ${settings.runs} whole flows each, then ${settings.starts} more loads each for start-up and the click alone, interleaved. The start-up rows count every load (${browser.startup.stats.flinks.scriptReady.n} for the widget), the click rows every click (${browser.stats.flinks.authorize.n}).`,
     '',
     ...markdownTable(browser.stats, browser.sizes),
     '',
