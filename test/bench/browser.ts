@@ -11,6 +11,7 @@ export const METRICS = {
   scriptReady: 'ready: script end → clickable',
   ownReady: 'ready: library runs → clickable',
   authorize: 'click → /authorize at the sandbox',
+  open: 'click → window.open called (ours)',
   success: 'callback → success',
   longStart: 'longest task of ours, start-up',
   longStartAny: 'longest task, start-up (any: page too)',
@@ -27,7 +28,7 @@ export type StartupMetric = (typeof STARTUP_METRICS)[number];
 export type StartupRun = Pick<Run, StartupMetric | 'round' | 'phases'>;
 
 /** The metrics of the click alone: every flow run has them, and so has each start-up-only load of the three. */
-export const CLICK_METRICS = ['authorize', 'longClick'] as const;
+export const CLICK_METRICS = ['authorize', 'open', 'longClick'] as const;
 export type ClickMetric = (typeof CLICK_METRICS)[number];
 export type ClickRun = Pick<Run, ClickMetric | 'round'>;
 
@@ -84,6 +85,7 @@ interface Results {
   error?: string;
   longtasks: { start: number; duration: number }[];
   scripts: { start: number; duration: number; path: string; invoker: string }[];
+  opens: { start: number; duration: number }[];
   libraryAt?: number;
   defineStart?: number;
   defineEnd?: number;
@@ -147,15 +149,21 @@ function startupOf(results: Results, starter: Starter): Omit<StartupRun, 'round'
   };
 }
 
-/** The click's figures: click → `/authorize` at the sandbox, and the longest task between the two. */
+/**
+ * The click's figures: click → `/authorize` at the sandbox; click → `window.open`, the contender's own part of it
+ * (what follows is the browser's: opening the window, then its request); the longest task between the two.
+ */
 function clickOf(results: Results, authorizeAt: number, who: string): Omit<ClickRun, 'round'> {
-  const { clickAt } = results;
-  if (clickAt === undefined) throw new Error(`${who}: the click mark is missing ${JSON.stringify(results)}`);
+  const { clickAt, opens } = results;
+  if (clickAt === undefined || !opens[0]) {
+    throw new Error(`${who}: the click or its window.open is missing ${JSON.stringify(results)}`);
+  }
   // Page-relative times of the click and of /authorize's arrival.
   const click = clickAt - results.timeOrigin;
   const authorize = authorizeAt - results.timeOrigin;
   return {
     authorize: authorizeAt - clickAt,
+    open: opens[0].start - click,
     longClick: longest(results.longtasks.filter((t) => t.start >= click - 1 && t.start <= authorize)),
   };
 }
@@ -289,7 +297,12 @@ export async function runBrowserBench(options: {
     for (const variant of VARIANTS) {
       startup[variant].push(...runs[variant]);
       clicks[variant].push(
-        ...runs[variant].map(({ authorize, longClick, round }) => ({ authorize, longClick, round })),
+        ...runs[variant].map(({ authorize, open, longClick, round }) => ({
+          authorize,
+          open,
+          longClick,
+          round,
+        })),
       );
     }
     // Rounds numbered on from the flow rounds': a paired ratio pairs loads of one round only.

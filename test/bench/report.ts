@@ -109,7 +109,7 @@ export function verdicts(
     },
     {
       name: 'click → /authorize ≤ 1.1× the floor (paired median ratio)',
-      value: `${click.toFixed(2)}×`,
+      value: `${click.toFixed(2)}× (our part, click → window.open: ${ms(stats.flinks.open.median)} ms; the floor's ${ms(stats.floor.open.median)})`,
       ok: click <= 1.1,
     },
     {

@@ -86,6 +86,7 @@ const bench: Bench = {
       clickable: bench.clickable,
       scriptEnd: lib?.responseEnd,
       clickAt: bench.clickAt,
+      opens: bench.opens,
       libraryAt: bench.libraryAt,
       defineStart: bench.defineStart,
       defineEnd: bench.defineEnd,
