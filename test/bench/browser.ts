@@ -11,7 +11,7 @@ export const METRICS = {
   scriptReady: 'ready: script end → clickable',
   ownReady: 'ready: library runs → clickable',
   authorize: 'click → /authorize at the sandbox',
-  open: 'click → window.open called (ours)',
+  open: 'click → window.open (its own part)',
   success: 'callback → success',
   longStart: 'longest task of ours, start-up',
   longStartAny: 'longest task, start-up (any: page too)',

@@ -47,7 +47,7 @@ const isClick = (metric: string): metric is ClickMetric =>
 
 /**
  * Per contender and metric: the start-up metrics from `startup` (over every load), the click's over every click
- * (the flows' and the click-only loads'), the callback's over the flows.
+ * (the flows' and the start-up-only loads'), the callback's over the flows.
  */
 export function statsOf(
   runs: Record<Variant, Run[]>,
@@ -248,12 +248,7 @@ export function readmeSection(results: Record<string, unknown>): string {
     node: string;
     load_average_at_start: number[];
   };
-  const settings = results.settings as {
-    runs: number;
-    starts: number;
-    flows: number;
-    load_seconds: number;
-  };
+  const settings = results.settings as { runs: number; starts: number; flows: number; load_seconds: number };
   const browser = results.browser as {
     chromium: string;
     stats: Stats;
