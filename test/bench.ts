@@ -5,7 +5,7 @@
  * `bench/results.json` and, on a run without an injected delay, the README's table.
  *
  * Environment: BENCH_RUNS (whole flows per contender, default 12), BENCH_STARTS (loads per contender after
- * them, for start-up and then the click alone, default 40), BENCH_FLOWS (whole flows for the memory figure,
+ * them, for start-up and then the click alone, default 32), BENCH_FLOWS (whole flows for the memory figure,
  * default 500; 10000 for the full figure, which takes minutes more), BENCH_LOAD_SECONDS (per autocannon target,
  * default 4), BENCH_INJECT_DELAY_MS (a busy wait the widget's bench page adds at start-up and in the click:
  * shows a broken budget), BENCH_ONLY (node, browser or server: one part only), BENCH_WIDGET_BUNDLE (measure
@@ -32,7 +32,7 @@ import { runServerBench } from './bench/server.ts';
 
 const env = process.env;
 const runs = Number(env.BENCH_RUNS ?? 12);
-const starts = Number(env.BENCH_STARTS ?? 40);
+const starts = Number(env.BENCH_STARTS ?? 32);
 const flows = Number(env.BENCH_FLOWS ?? 500);
 const seconds = Number(env.BENCH_LOAD_SECONDS ?? 4);
 const delayMs = Number(env.BENCH_INJECT_DELAY_MS ?? 0);
